@@ -3,6 +3,11 @@
 Call :func:`use_book_style` once at the top of a lesson; the colours in :data:`COLORS` give the same
 meaning the same colour in every chapter (targets are always grey, the model always blue, ...).
 Needs matplotlib, which the core of celib does not.
+
+Figures are drawn on an opaque white face with dark text, axes and ticks, whatever the reader's
+matplotlib defaults or the notebook front end ask for (JupyterLab's and the website's dark themes
+would otherwise show black text on a transparent, i.e. dark, background). The website's dark mode
+then shows each figure as a white card.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ COLORS = {
     "reference": "#56B4E9",  # a reference line or bound
 }
 
+#: Dark ink for text, axes and ticks (on the white face); near-black, contrast ratio > 15:1.
+_INK = "#1a1a1a"
+
 _STYLE = {
     "figure.figsize": (6.4, 3.6),
     "figure.dpi": 100,
@@ -38,6 +46,22 @@ _STYLE = {
     "legend.frameon": False,
     "lines.linewidth": 2.0,
     "axes.prop_cycle": mpl.cycler(color=list(COLORS.values())),
+    # Dark-mode safe: an opaque white figure with dark ink, also when saved (savefig/inline PNG).
+    "figure.facecolor": "white",
+    "figure.edgecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "savefig.edgecolor": "white",
+    "savefig.transparent": False,
+    "text.color": _INK,
+    "axes.labelcolor": _INK,
+    "axes.titlecolor": _INK,
+    "axes.edgecolor": _INK,
+    "xtick.color": _INK,
+    "ytick.color": _INK,
+    "xtick.labelcolor": _INK,
+    "ytick.labelcolor": _INK,
+    "legend.labelcolor": _INK,
 }
 
 
