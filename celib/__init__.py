@@ -9,6 +9,7 @@ matplotlib and ipywidgets and are not imported here, so the core needs nothing b
 """
 
 from .calibration import expected_calibration_error, reliability_bins
+from .coding import huffman_block_rate, huffman_code_lengths, prefix_codewords  # prefix codes
 from .grad import (
     binary_cross_entropy_grad,
     binary_focal_loss_grad,
