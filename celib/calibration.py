@@ -13,6 +13,11 @@ Binning rule: with ``M`` bins, bin ``m`` (0-based) holds the confidences in ``(m
 (right-closed, as in Guo et al. 2017 and scikit-learn's ``calibration_curve``); a confidence of
 exactly 0 goes to the first bin. The edges are ``np.linspace(0, 1, M + 1)``, so a confidence equal
 to a decimal edge such as 0.3 is placed by comparison with that floating-point edge.
+
+The module also holds the per-class *decision* metrics that go with them, computed from hard
+predictions (usually the arg-max): :func:`confusion_matrix`, :func:`precision_recall` and
+:func:`balanced_accuracy`. Calibration asks whether the probabilities can be trusted; these ask
+what the decisions made from them cost each class.
 """
 
 from __future__ import annotations
@@ -24,7 +29,15 @@ import numpy as np
 
 from . import _validate as v
 
-__all__ = ["ReliabilityBins", "reliability_bins", "expected_calibration_error"]
+__all__ = [
+    "ReliabilityBins",
+    "reliability_bins",
+    "expected_calibration_error",
+    "PrecisionRecall",
+    "confusion_matrix",
+    "precision_recall",
+    "balanced_accuracy",
+]
 
 
 class ReliabilityBins(NamedTuple):
@@ -162,3 +175,147 @@ def expected_calibration_error(labels, probs, *, n_bins: int = 10):
     share = bins.count[filled] / bins.count.sum()
     gap = np.abs(bins.accuracy[filled] - bins.confidence[filled])
     return np.float64((share * gap).sum())
+
+
+# ---------------------------------------------------------------------------------------------
+# decision metrics from hard predictions
+
+
+class PrecisionRecall(NamedTuple):
+    """Per-class precision and recall; arrays of length ``C``.
+
+    ``precision`` is NaN for a class that is never predicted, ``recall`` for a class with no
+    examples (0/0: there is nothing to measure).
+    """
+
+    precision: np.ndarray
+    recall: np.ndarray
+
+
+def _check_num_classes(num_classes) -> int:
+    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive integer; got {num_classes!r}")
+    return int(num_classes)
+
+
+def confusion_matrix(labels, predictions, num_classes: int) -> np.ndarray:
+    r"""Counts of (true class, predicted class) pairs: row ``i``, column ``j`` is
+    :math:`\#\{n : y_n = i,\ \hat y_n = j\}`.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (N,)
+        True classes in ``[0, C)``.
+    predictions : array_like of int, shape (N,)
+        Predicted classes in ``[0, C)``, e.g. ``probs.argmax(axis=1)``.
+    num_classes : int
+        :math:`C`; classes that never occur still get a row and a column.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (C, C). Rows sum to the class counts, columns to the number of
+    times each class was predicted.
+
+    Examples
+    --------
+    >>> from celib.calibration import confusion_matrix
+    >>> print(confusion_matrix([0, 0, 1, 2], [0, 1, 1, 1], num_classes=3))
+    [[1 1 0]
+     [0 1 0]
+     [0 1 0]]
+
+    References
+    ----------
+    Murphy (2022), *Probabilistic Machine Learning: An Introduction*, §5.1.3.
+    """
+    c = _check_num_classes(num_classes)
+    shapes = (np.shape(labels), np.shape(predictions))
+    if len(shapes[0]) != 1 or shapes[1] != shapes[0]:
+        raise ValueError(
+            f"labels and predictions must both have shape (N,); got {shapes[0]} and {shapes[1]}"
+            " (pass probs.argmax(axis=1) as predictions, not the probabilities)"
+        )
+    y = v.check_labels(labels, "labels", c)
+    yhat = v.check_labels(predictions, "predictions", c)
+    return np.bincount(y * c + yhat, minlength=c * c).reshape(c, c).astype(np.int64)
+
+
+def precision_recall(labels, predictions, num_classes: int) -> PrecisionRecall:
+    r"""Per-class precision and recall of hard predictions.
+
+    .. math::
+
+        \operatorname{precision}_c = \frac{\#\{y_n = c,\ \hat y_n = c\}}{\#\{\hat y_n = c\}},
+        \qquad
+        \operatorname{recall}_c = \frac{\#\{y_n = c,\ \hat y_n = c\}}{\#\{y_n = c\}}
+
+    Recall is measured within each true class, so it ignores how rare the class is; precision is
+    measured among the examples *predicted* as the class, so on imbalanced data it falls quickly
+    when majority examples are moved into a rare class. A 0/0 ratio is NaN (scikit-learn reports 0
+    with a warning instead).
+
+    Parameters
+    ----------
+    labels, predictions : array_like of int, shape (N,)
+        True and predicted classes in ``[0, C)``.
+    num_classes : int
+        :math:`C`.
+
+    Returns
+    -------
+    PrecisionRecall(precision, recall), two float64 arrays of shape (C,).
+
+    Examples
+    --------
+    >>> from celib.calibration import precision_recall
+    >>> pr = precision_recall([0, 0, 0, 1], [0, 0, 1, 1], num_classes=2)
+    >>> print(pr.precision, pr.recall)
+    [1.  0.5] [0.66666667 1.        ]
+
+    References
+    ----------
+    Murphy (2022), *Probabilistic Machine Learning: An Introduction*, §5.1.3.
+    """
+    m = confusion_matrix(labels, predictions, num_classes).astype(np.float64)
+    hits = np.diag(m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return PrecisionRecall(hits / m.sum(axis=0), hits / m.sum(axis=1))
+
+
+def balanced_accuracy(labels, predictions, num_classes: int):
+    r"""Balanced accuracy: the mean of the per-class recalls over the classes that occur in ``labels``.
+
+    .. math::
+
+        \mathrm{BA} = \frac{1}{|\mathcal{C}|} \sum_{c \in \mathcal{C}} \operatorname{recall}_c,
+        \qquad \mathcal{C} = \{c : \#\{y_n = c\} > 0\}
+
+    Every class counts equally however rare it is; plain accuracy weights each class by its
+    frequency instead. Equal to scikit-learn's ``balanced_accuracy_score``.
+
+    Parameters
+    ----------
+    labels, predictions : array_like of int, shape (N,)
+        True and predicted classes in ``[0, C)``.
+    num_classes : int
+        :math:`C`.
+
+    Returns
+    -------
+    numpy.float64 in [0, 1].
+
+    Examples
+    --------
+    >>> from celib.calibration import balanced_accuracy
+    >>> print(f"{balanced_accuracy([0, 0, 0, 1], [0, 0, 1, 1], num_classes=2):.4f}")  # (2/3 + 1) / 2
+    0.8333
+
+    References
+    ----------
+    Brodersen, Ong, Stephan & Buhmann (2010), "The balanced accuracy and its posterior
+    distribution", ICPR.
+    """
+    recall = precision_recall(labels, predictions, num_classes).recall
+    if np.isnan(recall).all():
+        raise ValueError("labels is empty: balanced accuracy needs at least one example")
+    return np.float64(np.nanmean(recall))

@@ -118,3 +118,52 @@ def test_ece_in_unit_interval_and_order_free(n, c, n_bins, seed):
 def test_errors_name_the_argument(labels, probs, n_bins, message):
     with pytest.raises(ValueError, match=message):
         expected_calibration_error(labels, probs, n_bins=n_bins)
+
+
+# ------------------------------------------------------------------ decision metrics
+
+from celib.calibration import balanced_accuracy, confusion_matrix, precision_recall  # noqa: E402
+
+
+def test_confusion_matrix_by_hand():
+    m = confusion_matrix([0, 0, 1, 2], [0, 1, 1, 1], num_classes=3)
+    np.testing.assert_array_equal(m, [[1, 1, 0], [0, 1, 0], [0, 1, 0]])
+    assert m.dtype == np.int64
+
+
+def test_precision_recall_by_hand_and_nan_for_zero_over_zero():
+    # class 2 is never predicted (precision 0/0) and class 3 never occurs (recall 0/0)
+    pr = precision_recall([0, 0, 1, 2], [0, 1, 1, 3], num_classes=4)
+    np.testing.assert_allclose(pr.precision[:2], [1.0, 0.5])
+    np.testing.assert_allclose(pr.recall[:3], [0.5, 1.0, 0.0])
+    assert np.isnan(pr.precision[2]) and pr.precision[3] == 0.0 and np.isnan(pr.recall[3])
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 60), st.integers(0, 2**32 - 1))
+def test_metrics_match_scikit_learn(num_classes, n, seed):
+    from sklearn.metrics import balanced_accuracy_score, precision_recall_fscore_support
+    from sklearn.metrics import confusion_matrix as sk_confusion_matrix
+
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, num_classes, size=n)
+    yhat = rng.integers(0, num_classes, size=n)
+    classes = list(range(num_classes))
+    np.testing.assert_array_equal(confusion_matrix(y, yhat, num_classes), sk_confusion_matrix(y, yhat, labels=classes))
+    p, r, _, _ = precision_recall_fscore_support(y, yhat, labels=classes, zero_division=np.nan)
+    pr = precision_recall(y, yhat, num_classes)
+    np.testing.assert_allclose(pr.precision, p, equal_nan=True)
+    np.testing.assert_allclose(pr.recall, r, equal_nan=True)
+    assert balanced_accuracy(y, yhat, num_classes) == pytest.approx(balanced_accuracy_score(y, yhat), abs=1e-12)
+
+
+def test_metric_errors_name_the_fix():
+    with pytest.raises(ValueError, match="argmax"):
+        confusion_matrix([0, 1], [[0.9, 0.1], [0.2, 0.8]], num_classes=2)
+    with pytest.raises(ValueError, match="predictions must be in"):
+        precision_recall([0, 1], [0, -1], num_classes=2)
+    with pytest.raises(ValueError, match="num_classes"):
+        balanced_accuracy([0], [0], num_classes=0)
+    with pytest.raises(ValueError, match="empty"):
+        balanced_accuracy([], [], num_classes=2)
