@@ -29,7 +29,7 @@ from .losses import (
     sparse_categorical_cross_entropy,
 )
 from .softmax import log_sigmoid, log_softmax, logsumexp, sigmoid, softmax, softplus
-from .scale import bits_per_token, chunked_cross_entropy, linear_cross_entropy, perplexity
+from .scale import bits_per_token, chunked_cross_entropy, linear_cross_entropy, perplexity, softcap_logits, vocab_parallel_cross_entropy, z_loss  # noqa: E501
 
 __version__ = "0.1.0"
 
@@ -69,4 +69,7 @@ __all__ = [
     "linear_cross_entropy",
     "perplexity",
     "bits_per_token",
+    "z_loss",
+    "softcap_logits",
+    "vocab_parallel_cross_entropy",
 ]

@@ -37,6 +37,12 @@ __all__ = [
     "LinearCrossEntropyGrads",
     "perplexity",
     "bits_per_token",
+    "z_loss",
+    "softcap_logits",
+    "vocab_shard_stats",
+    "combine_vocab_shard_stats",
+    "vocab_parallel_cross_entropy",
+    "VocabShardStats",
 ]
 
 DEFAULT_CHUNK_SIZE = 1024
@@ -503,3 +509,331 @@ def bits_per_token(mean_cross_entropy_nats):
     """
     h = v.as_float_array(mean_cross_entropy_nats, "mean_cross_entropy_nats", np.float64)
     return (h / np.log(2.0))[()]
+
+
+# ---------------------------------------------------------------------------------------------
+# logit regularisers used by large models: z-loss (PaLM) and soft-capping (Gemma 2)
+
+
+def _logits_2d(logits, name: str = "logits"):
+    z = v.as_float_array(logits, name)
+    if z.ndim < 1:
+        raise ValueError(f"{name} must have a vocabulary axis (at least one dimension)")
+    return z
+
+
+def z_loss(logits, *, coef: float = 1e-4, reduction: str = "mean", return_grad: bool = False):
+    r"""The auxiliary z-loss of PaLM: a penalty on the squared log-normaliser of each row of logits.
+
+    .. math::
+
+        \ell^{z}_n = c\, \bigl(\ln Z_n\bigr)^2, \qquad \ln Z_n = \operatorname{LSE}(z_n),
+        \qquad \frac{\partial \ell^{z}_n}{\partial z_{nk}} = 2 c \ln Z_n \operatorname{softmax}(z_n)_k
+
+    Cross-entropy does not change when a constant is added to every logit of a row, so nothing in
+    it stops :math:`\ln Z` from drifting; PaLM adds this term with :math:`c = 10^{-4}` "to encourage
+    the softmax normalizer log(Z) to be close to 0", which it found to increase training stability.
+    Add it to the cross-entropy (and its gradient to the cross-entropy's gradient).
+
+    Parameters
+    ----------
+    logits : array_like, shape (..., V)
+        Finite logits, vocabulary axis last.
+    coef : float, default 1e-4
+        The weight :math:`c` (PaLM's value).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum over rows, or one value per row.
+    return_grad : bool, default False
+        Also return the gradient of the reduced value with respect to ``logits`` (shape of ``logits``).
+
+    Returns
+    -------
+    float scalar or array in the dtype of ``logits``; with ``return_grad=True`` the pair
+    ``(value, grad)``.
+
+    Examples
+    --------
+    >>> from celib.scale import z_loss
+    >>> print(z_loss([[10.0, 10.0], [0.0, 0.0]], coef=1e-4, reduction="none").round(6))
+    [1.1434e-02 4.8000e-05]
+    >>> value, grad = z_loss([[3.0, 1.0]], coef=0.5, return_grad=True)
+    >>> print(f"{value:.4f}", grad.round(4))
+    4.8888 [[2.7542 0.3727]]
+
+    References
+    ----------
+    Chowdhery et al. (2023), "PaLM: Scaling language modeling with pathways", JMLR 24(240),
+    section 5 ("z_loss"); Zoph et al. (2022), "ST-MoE", arXiv:2202.08906 (router z-loss).
+    """
+    reduction = v.check_reduction(reduction)
+    return_grad = _check_bool(return_grad, "return_grad")
+    coef = v.check_nonnegative(coef, "coef")
+    z = _logits_2d(logits)
+    dtype, work = z.dtype, v.work_dtype(z.dtype)
+    zw = z.astype(work, copy=False)
+    m = zw.max(axis=-1, keepdims=True)
+    e = np.exp(zw - m)
+    s = e.sum(axis=-1, keepdims=True)
+    lse = (m + np.log(s))[..., 0]
+    rows = coef * lse.astype(np.float64) ** 2
+    value = np.asarray(v.reduce(rows, reduction)).astype(dtype)[()]
+    if not return_grad:
+        return value
+    if reduction == "none":
+        raise ValueError('return_grad=True needs a scalar value: use reduction="mean" or "sum"')
+    scale = 1.0 / max(lse.size, 1) if reduction == "mean" else 1.0
+    grad = (2.0 * coef * scale) * lse[..., None] * (e / s)
+    return value, grad.astype(dtype)
+
+
+def softcap_logits(logits, cap: float, *, return_grad: bool = False):
+    r"""Soft-capping of logits (Gemma 2): a smooth clamp to the open interval :math:`(-c, c)`.
+
+    .. math::
+
+        \tilde z = c \tanh(z / c), \qquad \frac{d \tilde z}{d z} = 1 - \tanh^2(z / c)
+
+    Near 0 it is the identity (slope 1); a logit far beyond the cap is squashed towards
+    :math:`\pm c` and its gradient vanishes. Gemma 2 caps the final logits at :math:`c = 30` (and
+    the attention logits at 50) before the softmax; the cross-entropy is then taken of
+    :math:`\tilde z`, and by the chain rule :math:`\partial L / \partial z = \partial L / \partial
+    \tilde z \cdot (1 - \tanh^2(z/c))`, elementwise.
+
+    Parameters
+    ----------
+    logits : array_like
+        Finite logits.
+    cap : float
+        The cap :math:`c > 0`.
+    return_grad : bool, default False
+        Also return the elementwise derivative :math:`d\tilde z / dz` (same shape).
+
+    Returns
+    -------
+    Capped logits in the dtype of ``logits``; with ``return_grad=True`` the pair
+    ``(capped, derivative)``.
+
+    Examples
+    --------
+    >>> from celib.scale import softcap_logits
+    >>> print(softcap_logits([0.5, 30.0, 100.0, -1000.0], cap=30.0).round(4))
+    [  0.5     22.8478  29.9237 -30.    ]
+
+    References
+    ----------
+    Gemma Team (2024), "Gemma 2: Improving open language models at a practical size",
+    arXiv:2408.00118, section 2 ("Logit soft-capping").
+    """
+    return_grad = _check_bool(return_grad, "return_grad")
+    cap = v.check_positive(cap, "cap")
+    z = v.as_float_array(logits, "logits")
+    t = np.tanh(z / z.dtype.type(cap))
+    capped = (cap * t).astype(z.dtype)[()]
+    if not return_grad:
+        return capped
+    return capped, (1 - t * t).astype(z.dtype)[()]
+
+
+# ---------------------------------------------------------------------------------------------
+# vocabulary-parallel cross-entropy (Megatron-LM): the vocabulary split across k devices
+
+
+class VocabShardStats(NamedTuple):
+    """Per-token numbers one vocabulary shard contributes (see :func:`vocab_shard_stats`)."""
+
+    max: np.ndarray
+    sumexp: np.ndarray
+    target: np.ndarray
+
+
+def vocab_shard_stats(logit_shard, labels, vocab_start: int, *, ignore_index=None) -> VocabShardStats:
+    r"""What one device holding vocabulary entries ``[vocab_start, vocab_start + V_k)`` computes locally.
+
+    .. math::
+
+        m_k = \max_{j \in \text{shard } k} z_j, \qquad
+        s_k = \sum_{j \in \text{shard } k} e^{z_j - m_k}, \qquad
+        t_k = \begin{cases} z_y & y \in \text{shard } k \\ 0 & \text{otherwise} \end{cases}
+
+    Three numbers per token, whatever the shard's width. :func:`combine_vocab_shard_stats` turns
+    the :math:`k` triples into the loss with the arithmetic of two all-reduces (a maximum and a sum).
+
+    Parameters
+    ----------
+    logit_shard : array_like, shape (..., V_k)
+        This device's columns of the logits.
+    labels : array_like of int, shape (...)
+        Global target ids in ``[0, V)`` (or ``ignore_index``); ids outside the shard give ``t_k = 0``.
+    vocab_start : int
+        Global id of the shard's first column.
+    ignore_index : None or int
+        Label value of positions that are skipped (their ``t_k`` is 0).
+
+    Returns
+    -------
+    VocabShardStats
+        ``(max, sumexp, target)``, float64 arrays shaped like ``labels``.
+
+    Examples
+    --------
+    >>> from celib.scale import vocab_shard_stats
+    >>> st = vocab_shard_stats([[1.0, 3.0], [0.0, 0.0]], [3, 0], vocab_start=2)
+    >>> print(st.max, st.sumexp.round(4), st.target)
+    [3. 0.] [1.1353 2.    ] [3. 0.]
+
+    References
+    ----------
+    Shoeybi et al. (2019), "Megatron-LM: Training multi-billion parameter language models using
+    model parallelism", arXiv:1909.08053, section 3 (parallel output embedding and cross-entropy).
+    """
+    if isinstance(vocab_start, bool) or not isinstance(vocab_start, (int, np.integer)) or vocab_start < 0:
+        raise TypeError(f"vocab_start must be a non-negative integer; got {vocab_start!r}")
+    ignore_index = _check_ignore_index(ignore_index)
+    z = _logits_2d(logit_shard, "logit_shard").astype(np.float64)
+    lead, width = z.shape[:-1], z.shape[-1]
+    raw = np.asarray(labels)
+    if raw.shape != lead:
+        raise ValueError(f"labels must have shape {lead} (logit_shard's shape without the vocabulary axis);"
+                         f" got {raw.shape}")
+    if raw.size and raw.dtype.kind not in "iu":
+        raise TypeError(f"labels must be integers; got dtype {raw.dtype}")
+    y = raw.astype(np.int64)
+    local = y - int(vocab_start)
+    here = (local >= 0) & (local < width)
+    if ignore_index is not None:
+        here &= y != ignore_index
+    m = z.max(axis=-1)
+    s = np.exp(z - m[..., None]).sum(axis=-1)
+    t = np.where(here, np.take_along_axis(z, np.where(here, local, 0)[..., None], -1)[..., 0], 0.0)
+    return VocabShardStats(m, s, t)
+
+
+def combine_vocab_shard_stats(stats):
+    r"""Global log-normaliser and target logit from every shard's :class:`VocabShardStats`.
+
+    The arithmetic of the all-reduces (Megatron-LM's vocabulary-parallel cross-entropy):
+
+    .. math::
+
+        M = \max_k m_k \;\;(\text{all-reduce max}), \qquad
+        S = \sum_k s_k\, e^{m_k - M}, \qquad z_y = \sum_k t_k \;\;(\text{all-reduce sum}),
+
+    and the per-token loss is :math:`\ell = (M - z_y) + \ln S`, the same as on one device.
+
+    Parameters
+    ----------
+    stats : sequence of VocabShardStats
+        One triple per shard, all shaped alike.
+
+    Returns
+    -------
+    (max, sumexp, target) : VocabShardStats
+        The global :math:`M`, :math:`S` (relative to :math:`M`) and :math:`z_y`, per token.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from celib.scale import vocab_shard_stats, combine_vocab_shard_stats
+    >>> row, label = [[1.0, 3.0, 2.0, 5.0]], [1]
+    >>> a = vocab_shard_stats([[1.0, 3.0]], label, vocab_start=0)
+    >>> b = vocab_shard_stats([[2.0, 5.0]], label, vocab_start=2)
+    >>> tot = combine_vocab_shard_stats([a, b])
+    >>> print(f"{float((tot.max - tot.target + np.log(tot.sumexp))[0]):.4f}")
+    2.1852
+
+    References
+    ----------
+    Shoeybi et al. (2019), "Megatron-LM", arXiv:1909.08053;
+    Milakov & Gimelshein (2018), "Online normalizer calculation for softmax", arXiv:1805.02867.
+    """
+    stats = list(stats)
+    if not stats:
+        raise ValueError("stats must hold at least one shard's VocabShardStats")
+    big_m = np.maximum.reduce([st.max for st in stats])
+    big_s = sum(st.sumexp * np.exp(st.max - big_m) for st in stats)
+    target = sum(st.target for st in stats)
+    return VocabShardStats(big_m, big_s, target)
+
+
+def vocab_parallel_cross_entropy(logit_shards, labels, *, ignore_index=None, reduction: str = "mean",
+                                 return_grad: bool = False):
+    r"""Sparse cross-entropy of logits whose vocabulary axis is split into shards, as across devices.
+
+    Shard :math:`k` holds columns ``[start_k, start_k + V_k)`` of the logits (the shards, in order,
+    make up the vocabulary). Each computes :func:`vocab_shard_stats`; the triples are combined by
+    :func:`combine_vocab_shard_stats`; then, per token,
+
+    .. math::
+
+        \ell = (M - z_y) + \ln S, \qquad
+        \frac{\partial \ell}{\partial z_j} = \frac{e^{z_j - M}}{S} - [j = y]
+        \quad \text{(on the shard that holds } j\text{)}.
+
+    No device ever sees another's logits: the forward pass exchanges three numbers per token, and the
+    gradient of each shard needs only :math:`M` and :math:`S`. The result equals
+    :func:`~celib.losses.sparse_categorical_cross_entropy` of the concatenated logits.
+
+    Parameters
+    ----------
+    logit_shards : sequence of array_like, each (..., V_k)
+        The shards in vocabulary order.
+    labels : array_like of int, shape (...)
+        Global target ids in ``[0, V)``, or ``ignore_index``.
+    ignore_index : None or int
+    reduction : {"mean", "sum", "none"}, default "mean"
+    return_grad : bool, default False
+        Also return the gradient of the reduced loss, one array per shard.
+
+    Returns
+    -------
+    loss (float64), and with ``return_grad=True`` the pair ``(loss, grad_shards)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from celib import vocab_parallel_cross_entropy, sparse_categorical_cross_entropy
+    >>> z = np.array([[2.0, 1.0, 0.1, -1.0, 0.5], [0.0, 3.0, 0.0, 1.0, -2.0]])
+    >>> print(f"{vocab_parallel_cross_entropy([z[:, :2], z[:, 2:]], [0, 4]):.4f}")
+    2.8994
+    >>> print(f"{sparse_categorical_cross_entropy([0, 4], z, from_logits=True):.4f}")
+    2.8994
+
+    References
+    ----------
+    Shoeybi et al. (2019), "Megatron-LM: Training multi-billion parameter language models using
+    model parallelism", arXiv:1909.08053.
+    """
+    reduction = v.check_reduction(reduction)
+    return_grad = _check_bool(return_grad, "return_grad")
+    ignore_index = _check_ignore_index(ignore_index)
+    shards = [_logits_2d(s, "logit_shards") for s in logit_shards]
+    if not shards:
+        raise ValueError("logit_shards must hold at least one shard")
+    lead = shards[0].shape[:-1]
+    if any(s.shape[:-1] != lead for s in shards):
+        raise ValueError(f"every shard must have the leading shape {lead}; got "
+                         f"{[s.shape for s in shards]}")
+    vocab = sum(s.shape[-1] for s in shards)
+    y, keep = _labels_for(labels, lead, vocab, ignore_index, "the shards' shape without the vocabulary axis")
+    y = y.reshape(lead)
+    keep = keep.reshape(lead)
+    starts = np.cumsum([0] + [s.shape[-1] for s in shards[:-1]])
+    stats = [vocab_shard_stats(s, y, int(st), ignore_index=ignore_index) for s, st in zip(shards, starts)]
+    tot = combine_vocab_shard_stats(stats)
+    rows = (tot.max - tot.target) + np.log(tot.sumexp)
+    loss = _finish(rows.reshape(-1), keep.reshape(-1), reduction, np.dtype(np.float64), lead, ignore_index)
+    if not return_grad:
+        return loss
+    if reduction == "none":
+        raise ValueError('return_grad=True needs a scalar loss: use reduction="mean" or "sum"')
+    c = _row_weights(keep.reshape(-1), reduction).reshape(lead)
+    grads = []
+    for s, start in zip(shards, starts):
+        g = np.exp(s.astype(np.float64) - tot.max[..., None]) / tot.sumexp[..., None]
+        local = y - int(start)
+        here = keep & (local >= 0) & (local < s.shape[-1])
+        np.put_along_axis(g, np.where(here, local, 0)[..., None],
+                          np.take_along_axis(g, np.where(here, local, 0)[..., None], -1)
+                          - here[..., None], -1)
+        grads.append(g * c[..., None])
+    return loss, grads

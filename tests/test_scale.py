@@ -10,6 +10,8 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import celib
 
@@ -231,3 +233,115 @@ def test_perplexity_and_bits():
         celib.perplexity(-0.5)
     with pytest.raises(ValueError, match="base must be a positive number other than 1"):
         celib.perplexity(1.0, base=1)
+
+
+# --- z-loss and soft-capping ---------------------------------------------------------------------
+
+def central_diff(f, x, step=1e-6):
+    g = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        saved = x[idx]
+        x[idx] = saved + step
+        up = f(x)
+        x[idx] = saved - step
+        down = f(x)
+        x[idx] = saved
+        g[idx] = (up - down) / (2 * step)
+    return g
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_z_loss_value_and_gradient_match_finite_differences(rng, reduction):
+    z = 4 * rng.standard_normal((5, 7)) + 3.0
+    value, grad = celib.z_loss(z, coef=0.01, reduction=reduction, return_grad=True)
+    lse = np.log(np.exp(z).sum(axis=1))
+    want = 0.01 * lse**2
+    np.testing.assert_allclose(value, want.mean() if reduction == "mean" else want.sum(), rtol=1e-12)
+    numeric = central_diff(lambda x: float(celib.z_loss(x, coef=0.01, reduction=reduction)), z.copy())
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_z_loss_is_zero_for_normalised_logits_and_large_logits_stay_finite():
+    log_p = np.log([[0.2, 0.3, 0.5]])
+    assert abs(celib.z_loss(log_p, coef=1.0)) < 1e-30
+    assert np.isfinite(celib.z_loss([[1000.0, -1000.0]]))
+    assert math.isclose(celib.z_loss([[1000.0, -1000.0]], coef=1e-4), 100.0, rel_tol=1e-12)
+    assert celib.z_loss(np.zeros((2, 3, 4)), reduction="none").shape == (2, 3)
+    with pytest.raises(ValueError, match="return_grad=True needs a scalar"):
+        celib.z_loss([[0.0, 1.0]], reduction="none", return_grad=True)
+
+
+def test_softcap_is_odd_bounded_identity_near_zero_and_its_derivative_checks(rng):
+    z = np.array([-1e6, -100.0, -3.0, 0.0, 1e-3, 29.0, 1e6])
+    capped = celib.softcap_logits(z, cap=30.0)
+    assert np.all(np.abs(capped) <= 30.0)
+    np.testing.assert_allclose(celib.softcap_logits(-z, cap=30.0), -capped)
+    assert abs(celib.softcap_logits(1e-3, cap=30.0) - 1e-3) < 1e-12
+    zz = 20 * rng.standard_normal((4, 6))
+    y = rng.integers(0, 6, 4)
+    # chain rule through the cap: d CE(cap(z)) / dz = (softmax - onehot)/N * (1 - tanh^2)
+    capped, slope = celib.softcap_logits(zz, cap=15.0, return_grad=True)
+    analytic = celib.softmax_cross_entropy_grad(y, capped) * slope
+    loss = lambda x: float(celib.sparse_categorical_cross_entropy(  # noqa: E731
+        y, celib.softcap_logits(x, cap=15.0), from_logits=True))
+    np.testing.assert_allclose(analytic, central_diff(loss, zz.copy()), rtol=1e-5, atol=1e-9)
+    with pytest.raises(ValueError, match="cap"):
+        celib.softcap_logits(z, cap=0.0)
+
+
+# --- vocabulary-parallel cross-entropy -----------------------------------------------------------
+
+def split_points(rng, vocab, k):
+    cuts = np.sort(rng.choice(np.arange(1, vocab), size=k - 1, replace=False)) if k > 1 else []
+    return np.split(np.arange(vocab), cuts)
+
+
+@given(st.integers(1, 9), st.integers(1, 7), st.integers(9, 40), st.floats(0.1, 400.0),
+       st.integers(0, 2**32 - 1), st.sampled_from(["mean", "sum"]))
+@settings(max_examples=60)
+def test_vocab_parallel_equals_single_device_loss_and_gradient(k, n, vocab, scale, seed, reduction):
+    rng = np.random.default_rng(seed)
+    z = scale * rng.standard_normal((n, vocab))
+    z[0, rng.integers(vocab)] += 5 * scale  # one extreme logit in some shard
+    y = rng.integers(0, vocab, n)
+    if n > 2:
+        y[1] = -100
+    parts = split_points(rng, vocab, min(k, vocab))
+    shards = [z[:, idx] for idx in parts]
+    loss, grads = celib.vocab_parallel_cross_entropy(shards, y, ignore_index=-100, reduction=reduction,
+                                                     return_grad=True)
+    want = celib.sparse_categorical_cross_entropy(y, z, from_logits=True, ignore_index=-100,
+                                                  reduction=reduction)
+    np.testing.assert_allclose(loss, want, rtol=1e-12, atol=1e-12)
+    keep = y != -100
+    c = keep / max(keep.sum(), 1) if reduction == "mean" else keep * 1.0
+    p = celib.softmax(z)
+    p[np.flatnonzero(keep), y[keep]] -= 1
+    np.testing.assert_allclose(np.concatenate(grads, axis=1), p * c[:, None], rtol=1e-10, atol=1e-13)
+
+
+def test_vocab_shard_stats_combine_by_hand():
+    z = np.array([[1.0, 3.0, 2.0, 5.0]])
+    a = celib.scale.vocab_shard_stats(z[:, :2], [1], 0)
+    b = celib.scale.vocab_shard_stats(z[:, 2:], [1], 2)
+    assert (a.max[0], b.max[0], a.target[0], b.target[0]) == (3.0, 5.0, 3.0, 0.0)
+    tot = celib.scale.combine_vocab_shard_stats([a, b])
+    assert math.isclose(tot.max[0] + math.log(tot.sumexp[0]), float(celib.logsumexp(z[0])), rel_tol=1e-15)
+    assert math.isclose(float(celib.vocab_parallel_cross_entropy([z[:, :2], z[:, 2:]], [1])),
+                        float(celib.logsumexp(z[0])) - 3.0, rel_tol=1e-14)
+
+
+def test_vocab_parallel_extreme_logits_leading_axes_and_errors(rng):
+    z = rng.standard_normal((2, 3, 10))
+    z[0, 0, 9] = 1e4
+    z[1, 2, :5] = -1e4
+    y = rng.integers(0, 10, (2, 3))
+    got = celib.vocab_parallel_cross_entropy([z[..., :4], z[..., 4:]], y, reduction="none")
+    want = celib.sparse_categorical_cross_entropy(y, z, from_logits=True, reduction="none")
+    assert got.shape == (2, 3)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert celib.vocab_parallel_cross_entropy([z[0, :1]], [-100], ignore_index=-100) == 0.0
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 10\)"):
+        celib.vocab_parallel_cross_entropy([z[..., :4], z[..., 4:]], np.full((2, 3), 10))
+    with pytest.raises(ValueError, match="leading shape"):
+        celib.vocab_parallel_cross_entropy([z[..., :4], z[0, :, 4:]], y)
