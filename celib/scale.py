@@ -12,8 +12,13 @@ the same loss without ever holding that array:
 * :func:`linear_cross_entropy` takes the last hidden states and the output embedding instead, and
   forms each tile of logits ``hidden @ weight.T`` only when it needs it; with
   ``return_grad=True`` it recomputes the tiles to return the gradients of ``hidden``, ``weight``
-  and ``bias``. This is the idea behind Liger Kernel's fused linear cross-entropy (Hsu et al. 2024)
-  and Apple's Cut Cross-Entropy (Wijmans et al. 2025), here in plain NumPy.
+  and ``bias``. Tiling both tokens and vocabulary and recomputing for the backward pass is the
+  design of Cut Cross-Entropy (Wijmans et al. 2025), here in plain NumPy. (Liger Kernel's fused
+  linear cross-entropy, Hsu et al. 2024, differs: it chunks the tokens only, forms a chunk's full
+  row of logits, and computes the gradients during the forward pass instead of recomputing.)
+* :func:`z_loss` and :func:`softcap_logits` keep the logits in check (PaLM, Gemma 2), and
+  :func:`vocab_parallel_cross_entropy` computes the loss when the vocabulary is split across
+  devices, from three numbers per token and shard (Megatron-LM).
 * :func:`perplexity` and :func:`bits_per_token` turn a mean cross-entropy into the numbers language
   models are reported with.
 
@@ -296,8 +301,10 @@ def linear_cross_entropy(hidden, weight, labels, *, bias=None, chunk_size: int =
 
     where row :math:`n` of :math:`G` is scaled by :math:`c_n = 1 / N_{\text{kept}}` for ``"mean"``
     (1 for ``"sum"``, 0 for ignored rows). That recomputation, one extra pass of matrix products,
-    is the price of not storing ``N * V`` numbers; it is the design of Liger Kernel's fused linear
-    cross-entropy and of Cut Cross-Entropy.
+    is the price of not storing ``N * V`` numbers; it is the design of Cut Cross-Entropy (Wijmans et
+    al. 2025). Liger Kernel's fused linear cross-entropy (Hsu et al. 2024) instead chunks the tokens
+    only, forms each chunk's full ``(chunk, V)`` logits and writes their gradients in the forward
+    pass, so it needs no recomputation but holds a chunk's whole vocabulary row at once.
 
     Parameters
     ----------
