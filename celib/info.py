@@ -158,23 +158,45 @@ def cross_entropy(p, q, *, base=None, axis: int = -1):
 
 
 def kl_divergence(p, q, *, base=None, axis: int = -1):
-    r"""Kullback-Leibler divergence of ``q`` from ``p`` (relative entropy).
+    r"""Kullback-Leibler divergence :math:`D_{\mathrm{KL}}(p \,\|\, q)` of ``q`` from ``p``.
+
+    Also called relative entropy. The *reference* ``p`` (the truth, the data, the target) comes
+    first and the *approximation* ``q`` (the model) second, the same order as the symbols; the
+    average is taken over ``p``. The lessons always write the symbols, because books word the
+    direction differently ("from", "to", "relative to").
 
     .. math::
 
         D_{\mathrm{KL}}(p \,\|\, q) = \sum_x p(x) \log_b \frac{p(x)}{q(x)} = H(p, q) - H(p) \ge 0
 
-    Zero exactly when ``p == q`` (Gibbs' inequality) and not symmetric in its arguments. A
-    rounding-level negative result is returned as 0, the true value's lower bound.
+    How it is computed: as :math:`\sum_x \big(p \ln p - p \ln q\big)` with :math:`0 \ln 0 = 0`
+    (the two sums of :func:`entropy` and :func:`cross_entropy`), then divided by :math:`\ln b`. A
+    rounding-level negative total is returned as 0, the true value's lower bound (Gibbs'
+    inequality), so a check against ``cross_entropy(p, q) - entropy(p)`` repeats the same
+    arithmetic; ``scipy.special.rel_entr(p, q).sum(axis=-1)``, which forms each term
+    :math:`p \ln(p/q)`, is an independent one. ``q(x) = 0`` where ``p(x) > 0`` gives ``inf``.
+
+    Zero exactly when ``p == q``, and not symmetric in its arguments. Other libraries order the
+    arguments differently: PyTorch's ``KLDivLoss()(input, target)`` takes the model first, as
+    log-probabilities, and computes :math:`D_{\mathrm{KL}}(\mathrm{target} \,\|\, \mathrm{model})`;
+    ``scipy.special.kl_div(x, y)`` is the elementwise :math:`x \ln(x/y) - x + y`, not the KL term;
+    ``scipy.stats.entropy(p, q)`` normalises both arguments first.
 
     Parameters
     ----------
-    p, q : array_like
-        Distributions of the same shape along ``axis``.
+    p : array_like
+        The reference distribution (truth, target), along ``axis``.
+    q : array_like
+        The approximating distribution (model), the same shape as ``p``.
     base : None or float, default None
         None for nats, 2 for bits.
     axis : int, default -1
         The outcome axis.
+
+    Returns
+    -------
+    ndarray or scalar
+        ``axis`` removed; in ``[0, inf]``.
 
     Examples
     --------
@@ -183,10 +205,14 @@ def kl_divergence(p, q, *, base=None, axis: int = -1):
     0.7370 bits
     >>> print(f"{kl_divergence([0.9, 0.1], [0.5, 0.5], base=2):.4f} bits")
     0.5310 bits
+    >>> print(kl_divergence([0.5, 0.5], [1.0, 0.0]))  # q rules out an outcome p allows
+    inf
 
     References
     ----------
-    Kullback & Leibler (1951), "On information and sufficiency", Ann. Math. Stat. 22(1).
+    Kullback & Leibler (1951), "On information and sufficiency", Ann. Math. Stat. 22(1) (they
+    call it the mean information for discrimination and keep "divergence" for the symmetrised
+    sum). Cover & Thomas (2006), *Elements of Information Theory*, 2nd ed., §2.3 and Theorem 2.6.3.
     """
     ln_base = v.log_of_base(base)
     p, q, axis = _pair(p, q, axis)

@@ -182,3 +182,22 @@ def test_probabilities_normalised_in_low_precision_are_accepted(dtype):
     p = np.full(7, 1 / 7, dtype=dtype)
     assert float(p.sum(dtype=np.float64)) != 1.0
     assert celib.entropy(p) == pytest.approx(math.log(7), rel=5e-3)
+
+
+def test_kl_divergence_returns_a_rounding_level_negative_total_as_zero():
+    # p ln p - p ln q summed in floating point can land a few ulps below 0 when q is p up to
+    # rounding; the docstring promises the lower bound 0 instead.
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.ones(7), size=2000)
+    q = p * (1 + 1e-15 * rng.standard_normal(p.shape))
+    q = q / q.sum(axis=-1, keepdims=True)
+    raw = (p * np.log(p) - p * np.log(q)).sum(axis=-1)
+    assert raw.min() < 0, "the example no longer produces a negative rounding error"
+    assert np.all(celib.kl_divergence(p, q) >= 0)
+
+
+def test_kl_divergence_takes_the_reference_first_and_averages_over_it():
+    # D(p || q) = sum_x p(x) ln(p(x)/q(x)): the weights are the FIRST argument's
+    p, q = np.array([0.7, 0.3]), np.array([0.2, 0.8])
+    expected = 0.7 * math.log(0.7 / 0.2) + 0.3 * math.log(0.3 / 0.8)
+    assert celib.kl_divergence(p, q) == pytest.approx(expected, rel=1e-12)
