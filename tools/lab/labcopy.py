@@ -20,14 +20,16 @@ cells:
 * ``{glue:text}`key:fmt` `` becomes the number, formatted by myst-nb's own formatter from the
   notebook's stored glue outputs (cross-page ``path::key:fmt`` from the other notebook);
 * ``{doc}`target` `` becomes a link to target.ipynb / target.md titled like the website;
-* ``{cite}`` / ``{cite:t}`` become "(Author, year)" / "Author (year)" from references.bib, linked
-  to the reference's URL or DOI;
+* ``{cite}`` / ``{cite:t}`` become "[Author, year]" / "Author [year]" (as on the website) from
+  references.bib, linked to the reference's URL or DOI (else to the bibliography page);
 * ``{term}`` becomes the term, linked to the glossary page;
 * ``{ref}`` / ``{numref}`` to a label in another page become a link to that page; ``{numref}`` to
   a figure becomes "the figure above/below" (JupyterLab shows no figure numbers);
-* gated solutions: the ``solution-start`` cell becomes a one-line "Solution to Exercise N" header,
-  ``solution-end`` a closing line (jupyterlab-myst renders each as an empty box); the cells in
-  between get JupyterLab's collapse metadata even if the lesson lacks it;
+* gated solutions: jupyterlab-myst renders ``solution-start``/``solution-end`` as empty boxes, so
+  the start cell becomes a collapsed heading "Solution to Exercise N" and the end cell a closing
+  heading: the cells in between are hidden until the learner opens the heading, even after Run
+  All (running a cell re-opens its collapsed output, so `outputs_hidden` alone shows the
+  answers). They also get JupyterLab's source_hidden/outputs_hidden metadata if the lesson lacks it;
 * `hide-input` code cells (checks and glue calls; behind a toggle on the website) get their source
   collapsed, their output stays visible.
 
@@ -51,6 +53,11 @@ MANIFEST = ".lab-manifest.json"
 SKIP_NAMES = {"conftest.py", MANIFEST}
 SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints"}
 GLOSSARY = "appendix_glossary.md"
+# Gated solutions become a collapsed heading section: JupyterLab hides every cell under a collapsed
+# heading (cell metadata below, JupyterLab 4) until the next heading of the same level, and keeps
+# them hidden through Run All, whereas running a cell always re-opens its own collapsed output.
+SOLUTION_HEADING = "######"
+HEADING_COLLAPSED = "jp-MarkdownHeadingCollapsed"
 BIBLIOGRAPHY = "bibliography.md"
 
 ROLE = re.compile(r"\{(?P<role>[a-z]+(?::[a-z]+)?)\}`(?P<content>[^`]*)`")
@@ -326,11 +333,12 @@ class Rewriter:
                 continue
             who = author_text(entry["authors"])
             target = entry["url"] or BIBLIOGRAPHY
+            # the website's author_year style: {cite} -> [Who, year], {cite:t} -> Who [year]
             if textual:
-                parts.append(f"[{who} ({entry['year']})]({target})")
+                parts.append(f"{who} \\[[{entry['year']}]({target})\\]")
             else:
                 parts.append(f"[{who}, {entry['year']}]({target})")
-        return ", ".join(parts) if textual else "(" + "; ".join(parts) + ")"
+        return ", ".join(parts) if textual else "\\[" + "; ".join(parts) + "\\]"
 
     def cite_p(self, content: str) -> str:
         return self._cite(content, textual=False)
@@ -399,11 +407,13 @@ def transform_notebook(nb: dict, docname: str, book: Book) -> tuple[dict, list[s
                 in_solution = True
                 target = directive[1]
                 shown = f"{{ref}}`{target}`" if target else "the exercise"
-                set_source(cell, f"**Solution to {shown}** (hidden below: click `···` to show it)")
+                set_source(cell, f"{SOLUTION_HEADING} Solution to {shown}\n\n"
+                                 "The solution is hidden: click the button below to show it.")
+                meta[HEADING_COLLAPSED] = True
                 continue
             if directive and directive[0] == "solution-end":
                 in_solution = False
-                set_source(cell, "*End of the solution.*")
+                set_source(cell, f"{SOLUTION_HEADING} End of the solution")
                 continue
             if in_solution:
                 meta.setdefault("jupyter", {}).setdefault("source_hidden", True)
