@@ -263,6 +263,12 @@ class Rewriter:
         self.problems: list[str] = []
         self.missing_glue: list[str] = []
         self.cell_index = 0
+        self.own_figures = {
+            name: index
+            for index, cell in enumerate(nb.get("cells", []))
+            if cell.get("cell_type") == "code"
+            and (name := cell.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("name"))
+        }
 
     # one role -> replacement markdown
     def role(self, match: re.Match) -> str:
@@ -355,7 +361,7 @@ class Rewriter:
 
     def ref(self, content: str) -> str | None:
         text, label = self._split(content)
-        if label in self.book.figures:
+        if label in self.own_figures or label in self.book.figures:
             return self._figure(text, label)
         found = self.book.labels.get(label)
         if found is None or found[0] == self.docname:
@@ -366,13 +372,13 @@ class Rewriter:
         return f"[{shown}]({self.book.link(docname)})"
 
     def numref(self, content: str) -> str | None:
-        text, label = self._split(content)
-        if label in self.book.figures:
-            return self._figure(text, label)
         return self.ref(content)
 
     def _figure(self, text: str | None, label: str) -> str:
-        docname, index = self.book.figures[label]
+        if label in self.own_figures:
+            docname, index = self.docname, self.own_figures[label]
+        else:
+            docname, index = self.book.figures[label]
         if docname != self.docname:
             return f"a figure in [{self.book.title(docname)}]({self.book.link(docname)})"
         where = "above" if index < self.cell_index else "below"
