@@ -12,13 +12,14 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 NBVAL_FLAGS := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 BOOK_FLAGS  := -W -n --keep-going
 
-.PHONY: book test test-lib test-notebooks test-book test-browser lab execute bench clean help
+.PHONY: book test test-lib test-notebooks test-book test-browser lab execute bench clean help frameworks
 
 .PHONY: lab-edit test-lab
 
 help:
 	@echo "make book   build the static site into _build/html"
 	@echo "make test   run everything: celib tests, nbval (strict), hygiene, book build, browser"
+	@echo "make frameworks   install PyTorch, Keras, TensorFlow, JAX/optax into .venv (make test does)"
 	@echo "make lab    open the lessons in JupyterLab, on your own copy in lab/ (git-ignored)"
 	@echo "make lab-edit   authors: open JupyterLab on chapters/, the verified lessons"
 	@echo "make execute NB=chapters/01_entropy.ipynb   re-execute a lesson in place (default: all)"
@@ -32,11 +33,21 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# The framework stack for appendix_frameworks.ipynb and tests/test_frameworks_*.py (~2.7 GB).
+# `make test` needs it, `make book` never installs it (the site renders stored outputs).
+# torchvision is downloaded, not installed (see requirements-frameworks.txt).
+FW_STAMP := $(VENV)/.frameworks
+frameworks: $(FW_STAMP)
+$(FW_STAMP): $(STAMP) requirements-frameworks.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-frameworks.txt -c requirements.txt
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps --dest $(VENV)/wheels torchvision==0.28.0
+	touch $(FW_STAMP)
+
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --path-output . --builder html $(BOOK_FLAGS)
 	@echo "Book built: file://$(CURDIR)/_build/html/index.html"
 
-test: $(STAMP)
+test: $(STAMP) $(FW_STAMP)
 	@status=0; \
 	$(MAKE) --no-print-directory test-lib || status=1; \
 	$(MAKE) --no-print-directory test-notebooks || status=1; \
@@ -46,11 +57,11 @@ test: $(STAMP)
 	echo "make test: all green"
 
 # celib unit, property and differential tests, plus notebook hygiene
-test-lib: $(STAMP)
+test-lib: $(STAMP) $(FW_STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/lab
 
 # every notebook re-executed in a fresh kernel and compared with its stored outputs (strict)
-test-notebooks: $(STAMP)
+test-notebooks: $(STAMP) $(FW_STAMP)
 	$(BIN)/python -m pytest -q $(NBVAL_FLAGS) chapters
 
 # the site builds with warnings as errors, then a real browser checks every page
