@@ -298,3 +298,20 @@ def _nudged(value: str) -> str:
     except ValueError:
         return value
     return str(int(number) + 1) if value.lstrip("-").isdigit() else f"{number * 0.9 + 0.01:.2f}"
+
+
+def test_quiet_start_settings(lab_server):
+    """The project's settings are in effect: no news feed, no update check (tools/lab/jupyter-config)."""
+    def get(path):
+        with urllib.request.urlopen(f"{lab_server.url}{path}?token={lab_server.token}", timeout=10) as resp:
+            return resp.read().decode()
+
+    page = get("/lab")
+    config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                                  page, re.S).group(1))
+    assert config.get("news", {}).get("disabled") is True, "LabApp.news_url is not None"
+    settings = json.loads(get("/lab/api/settings/@jupyterlab/apputils-extension:notification"))
+    # default_setting_overrides become the schema defaults (the user's own settings still win)
+    defaults = {k: v.get("default") for k, v in settings["schema"]["properties"].items()}
+    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False, defaults
+    assert json.loads(get("/lab/api/update")).get("notification") is None
