@@ -8,8 +8,14 @@ Plotting and the lesson explorers live in :mod:`celib.plotting` and :mod:`celib.
 matplotlib and ipywidgets and are not imported here, so the core needs nothing but NumPy.
 """
 
-from .calibration import expected_calibration_error, reliability_bins
-from .coding import huffman_block_rate, huffman_code_lengths, prefix_codewords  # prefix codes
+from .calibration import (
+    balanced_accuracy,
+    confusion_matrix,
+    expected_calibration_error,
+    precision_recall,
+    reliability_bins,
+)
+from .coding import huffman_block_rate, huffman_code_lengths, prefix_codewords
 from .grad import (
     binary_cross_entropy_grad,
     binary_focal_loss_grad,
@@ -29,7 +35,15 @@ from .losses import (
     sparse_categorical_cross_entropy,
 )
 from .softmax import log_sigmoid, log_softmax, logsumexp, sigmoid, softmax, softplus
-from .scale import bits_per_token, chunked_cross_entropy, linear_cross_entropy, perplexity, softcap_logits, vocab_parallel_cross_entropy, z_loss  # noqa: E501
+from .scale import (
+    bits_per_token,
+    chunked_cross_entropy,
+    linear_cross_entropy,
+    perplexity,
+    softcap_logits,
+    vocab_parallel_cross_entropy,
+    z_loss,
+)
 
 __version__ = "0.1.0"
 
@@ -39,6 +53,10 @@ __all__ = [
     "entropy",
     "cross_entropy",
     "kl_divergence",
+    # prefix codes
+    "huffman_code_lengths",
+    "prefix_codewords",
+    "huffman_block_rate",
     # logits to probabilities
     "logsumexp",
     "softmax",
@@ -64,6 +82,10 @@ __all__ = [
     # calibration
     "reliability_bins",
     "expected_calibration_error",
+    # decisions
+    "confusion_matrix",
+    "precision_recall",
+    "balanced_accuracy",
     # language-model scale
     "chunked_cross_entropy",
     "linear_cross_entropy",
