@@ -33,6 +33,9 @@ cells:
 * `hide-input` code cells (checks and glue calls; behind a toggle on the website) get their source
   collapsed, their output stays visible.
 
+Markdown pages (the appendices) get the same role rewrite; the project's JupyterLab settings open
+.md files in the Markdown Preview, which jupyterlab-myst renders.
+
 Usage: python tools/lab/labcopy.py [--src chapters] [--dest lab] [--quiet]
 """
 
@@ -97,7 +100,7 @@ def plain_title(markdown: str) -> str:
     """A heading's text without markup: `code`, **bold**, *em*, links, roles and $math$ markers."""
     text = ROLE.sub(lambda m: m.group("content"), markdown)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"[*_`]", "", text)
+    text = re.sub(r"`|\*\*|(?<!\w)\*|\*(?!\w)", "", text)  # code and emphasis marks; keep ignore_index
     return text.strip()
 
 
@@ -385,9 +388,57 @@ class Rewriter:
         return f"the figure {where}"
 
     def markdown(self, text: str) -> str:
-        out = ROLE.sub(self.role, text)
+        out = rewrite_outside_code(text, lambda chunk: ROLE.sub(self.role, chunk))
         # "the figure below shows ..." at the start of a sentence
         return re.sub(r"(^|[.!?]\s+|\n\n)(the figure|a figure)", lambda m: m.group(1) + m.group(2)[0].upper() + m.group(2)[1:], out)
+
+
+FENCE = re.compile(r"^[ \t]{0,3}(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)$")
+# a role, or an inline code span (a backtick run not starting or ending inside a longer run)
+INLINE = re.compile(r"(?P<role>\{[a-z]+(?::[a-z]+)?\}`[^`\n]*`)|(?<!`)(?P<ticks>`+)(?!`).+?(?<!`)(?P=ticks)(?!`)", re.S)
+
+
+def rewrite_outside_code(text: str, rewrite) -> str:
+    """Apply `rewrite` to the Markdown outside code: fenced code blocks and inline code spans stay
+    as they are (e.g. a glossary line that shows ``{glue:text}`` as code), while the bodies of MyST
+    directives (```{exercise} ... ```) are Markdown and are rewritten."""
+    out: list[str] = []
+    chunk: list[str] = []
+    directives: list[int] = []  # fence lengths of the open ```{name} directives
+    code_fence: str | None = None
+
+    def flush():
+        if chunk:
+            joined = "".join(chunk)
+            out.append(INLINE.sub(lambda m: rewrite(m.group(0)) if m.group("role") else m.group(0), joined))
+            chunk.clear()
+
+    for line in text.splitlines(keepends=True):
+        match = FENCE.match(line.rstrip("\r\n"))
+        if code_fence is not None:  # inside a literal code block
+            out.append(line)
+            if match and match.group("fence")[0] == code_fence[0] and len(match.group("fence")) >= len(code_fence) \
+                    and not match.group("info").strip():
+                code_fence = None
+            continue
+        if match:
+            fence, info = match.group("fence"), match.group("info").strip()
+            if info.startswith("{") or (not info and directives and len(fence) >= directives[-1]):
+                if info.startswith("{"):
+                    directives.append(len(fence))
+                else:
+                    directives.pop()
+                flush()  # a fence line is never part of an inline code span
+                out.append(line)
+                continue
+            else:
+                flush()
+                code_fence = fence
+                out.append(line)
+                continue
+        chunk.append(line)
+    flush()
+    return "".join(out)
 
 
 def _directive(text: str) -> tuple[str, str] | None:
@@ -474,6 +525,11 @@ def lab_content(path: Path, src: Path, book: Book) -> tuple[bytes, list[str]]:
     if path.suffix == ".ipynb" and path.parent == src:
         nb, problems = transform_notebook(read_notebook(path), path.stem, book)
         return dump_notebook(nb).encode("utf-8"), problems
+    if path.suffix == ".md" and path.parent == src:
+        # appendix pages open in JupyterLab's Markdown Preview (project setting): same role rewrite
+        rewriter = Rewriter(book, path.stem, {"cells": []})
+        text = rewriter.markdown(path.read_text(encoding="utf-8"))
+        return text.encode("utf-8"), rewriter.problems
     return path.read_bytes(), []
 
 
