@@ -7,6 +7,10 @@ carries an extra ``sigma'(z)`` factor that vanishes when the model is confidentl
 
 ``reduction`` matches the loss being differentiated: "mean" divides by the number of terms that
 loss averages over, "sum" does not, and "none" returns the gradient of each example's own loss.
+So the gradients inherit celib's deliberate differences from PyTorch: with class weights the mean
+divides by the weights used, also for one-hot targets and with label smoothing
+(:ref:`fw-torch-weight-mean`, :ref:`fw-torch-smoothing-weights`), and an all-ignored batch has
+gradient 0 where PyTorch's loss is nan (:ref:`fw-torch-ignore-index`).
 """
 
 from __future__ import annotations

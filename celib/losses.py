@@ -14,6 +14,20 @@ Shared conventions
   rule for integer targets but divides by N for probability targets; Keras divides by N.
 * Label smoothing replaces a target :math:`y` by :math:`y(1 - \\varepsilon) + \\varepsilon / C`.
 * float16 is computed in float32 and returned as float16.
+
+Deliberate differences from the frameworks, each executed beside the framework in the appendix
+"The same loss in every framework" (the name in brackets is the claim's label):
+
+* exact by default; ``eps=1e-7`` reproduces Keras' clip, which in float32 caps target 0 /
+  prediction 1 at 15.942 rather than 16.118 (:ref:`fw-keras-bce-clip`, :ref:`fw-keras-cce-clip`);
+  PyTorch's ``BCELoss`` caps at 100 nats instead (:ref:`fw-torch-bce-clamp`);
+* an all-ignored batch has mean 0.0, where PyTorch returns nan (:ref:`fw-torch-ignore-index`);
+* weighted means divide by the weights used, also for one-hot targets and with label smoothing
+  (PyTorch: :ref:`fw-torch-weight-mean`, :ref:`fw-torch-smoothing-weights`; Keras divides by N:
+  :ref:`fw-keras-weighted-mean`);
+* negative labels, unnormalised probabilities, non-finite logits and shapes that would broadcast
+  raise, where optax wraps ``-1`` (:ref:`fw-optax-negative-label`), Keras renormalises
+  (:ref:`fw-keras-probs-normalised`) and PyTorch broadcasts MSE (:ref:`fw-mse-broadcast`).
 """
 
 from __future__ import annotations
@@ -115,9 +129,12 @@ def binary_cross_entropy(
     label_smoothing : float, default 0.0
         :math:`\varepsilon`: targets become :math:`t(1 - \varepsilon) + \varepsilon / 2`.
     eps : None or float, default None
-        Clip probabilities to ``[eps, 1 - eps]``; None is exact. Not allowed with logits.
+        Clip probabilities to ``[eps, 1 - eps]``; None is exact. Not allowed with logits. With
+        float32 inputs and ``eps=1e-7`` this is Keras' clip, 16.118 for target 1 / prediction 0 but
+        15.942 for target 0 / prediction 1 (:ref:`fw-keras-bce-clip`).
     reduction : {"mean", "sum", "none"}, default "mean"
-        "none" returns the elementwise losses; "mean" averages over every element.
+        "none" returns the elementwise losses; "mean" averages over every element. (Keras'
+        *function* ``binary_crossentropy`` averages the last axis only: :ref:`fw-keras-bce-reduction`.)
 
     Returns
     -------
@@ -215,9 +232,12 @@ def categorical_cross_entropy(
     label_smoothing : float, default 0.0
         :math:`\varepsilon`: targets become :math:`y(1 - \varepsilon) + \varepsilon / C`.
     class_weight : None or array_like of shape (C,), default None
-        Non-negative per-class weights :math:`w_c`.
+        Non-negative per-class weights :math:`w_c`. The mean divides by :math:`\sum_n w_{y_n}`;
+        PyTorch divides by N for probability targets (deliberate difference,
+        :ref:`fw-torch-weight-mean`).
     eps : None or float, default None
-        Clip probabilities to ``[eps, 1 - eps]`` (Keras uses 1e-7); None is exact.
+        Clip probabilities to ``[eps, 1 - eps]`` (Keras uses 1e-7: :ref:`fw-keras-cce-clip`); None
+        is exact.
     reduction : {"mean", "sum", "none"}, default "mean"
         "none" returns one loss per example (the class axis removed).
 
@@ -310,11 +330,17 @@ def sparse_categorical_cross_entropy(
         The class axis of ``y_pred``.
     ignore_index : None or int, default None
         Label value to skip (e.g. ``-100`` for padding); those rows count in neither the sum nor
-        the mean's denominator, and get loss 0 with ``reduction="none"``.
+        the mean's denominator, and get loss 0 with ``reduction="none"``. If every row is skipped
+        the mean is 0.0; PyTorch returns nan (deliberate difference, :ref:`fw-torch-ignore-index`).
+        Any other negative label raises, where optax wraps ``-1`` to the last class
+        (:ref:`fw-optax-negative-label`).
     class_weight : None or array_like of shape (C,), default None
         Non-negative per-class weights.
     label_smoothing : float, default 0.0
-        :math:`\varepsilon` in [0, 1].
+        :math:`\varepsilon` in [0, 1]. Unweighted, this matches PyTorch and Keras
+        (:ref:`fw-label-smoothing`); with ``class_weight`` the mean's denominator is the smoothed
+        weight above, where PyTorch divides by :math:`\sum_n w_{y_n}` (deliberate difference,
+        :ref:`fw-torch-smoothing-weights`).
     eps : None or float, default None
         Clip probabilities to ``[eps, 1 - eps]``; None is exact.
     reduction : {"mean", "sum", "none"}, default "mean"
@@ -423,7 +449,8 @@ def focal_loss(labels, logits, *, gamma: float = 2.0, alpha=None, reduction: str
         Focusing parameter :math:`\gamma \ge 0`.
     alpha : None, float or array_like of shape (C,), default None
         Class weights :math:`\alpha_c \ge 0`; a float applies to every class. The mean divides by
-        :math:`\sum_n \alpha_{y_n}`, the same rule as ``class_weight`` in the cross-entropies.
+        :math:`\sum_n \alpha_{y_n}`, the same rule as ``class_weight`` in the cross-entropies
+        (torchvision and Keras' binary focal losses divide by the number of elements: :ref:`fw-focal`).
     reduction : {"mean", "sum", "none"}, default "mean"
 
     Examples
@@ -467,7 +494,9 @@ def binary_focal_loss(y_true, logits, *, gamma: float = 2.0, alpha=None, reducti
     For hard labels this is :math:`-\alpha_t (1 - p_t)^\gamma \ln p_t` of Lin et al. (2017). With
     ``alpha=None`` both terms have weight 1, and :math:`\gamma = 0` gives
     :func:`binary_cross_entropy`. ``"mean"`` averages over all elements, as torchvision's
-    ``sigmoid_focal_loss`` does.
+    ``sigmoid_focal_loss`` does. For 0/1 labels this equals torchvision's ``sigmoid_focal_loss`` and
+    Keras' ``BinaryFocalCrossentropy(apply_class_balancing=True)``; for soft labels they weight the
+    whole cross-entropy by :math:`(1 - p_t)^\gamma` and differ from this loss (:ref:`fw-focal`).
 
     Parameters
     ----------
@@ -562,7 +591,8 @@ def mean_squared_error(y_true, y_pred, *, reduction: str = "mean"):
     Parameters
     ----------
     y_true, y_pred : array_like
-        Same shape exactly: ``(N, 1)`` against ``(N,)`` is an error, not an ``(N, N)`` average.
+        Same shape exactly: ``(N, 1)`` against ``(N,)`` is an error, not an ``(N, N)`` average
+        (PyTorch warns and broadcasts, Keras squeezes: :ref:`fw-mse-broadcast`).
     reduction : {"mean", "sum", "none"}, default "mean"
         "none" returns the elementwise squared errors; "mean" averages over every element.
 

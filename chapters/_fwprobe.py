@@ -209,6 +209,31 @@ def keras_measure() -> dict:
     r["accuracy_metric"] = _f(res["accuracy"])
     r["accuracy_metric_class"] = type(model.metrics[-1].metrics[0]).__name__ if hasattr(model.metrics[-1], "metrics") else ""
 
+    # ... and a multi-label (multi-hot) sigmoid model: "accuracy" is still resolved from the shapes
+    xm = np.array([[2.0, -1.0, 0.5], [-1.0, 1.0, 2.0], [0.5, 0.5, -2.0], [-2.0, 1.0, -0.5]], "float32")
+    ym = np.array([[1, 0, 1], [0, 1, 1], [1, 1, 0], [0, 0, 1]], "float32")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Activation("sigmoid")])
+    model.compile(loss="binary_crossentropy", metrics=["accuracy"], run_eagerly=True)
+    res = model.evaluate(xm, ym, verbose=0, return_dict=True)
+    r["multilabel_accuracy"] = _f(res["accuracy"])
+    r["multilabel_accuracy_class"] = type(model.metrics[-1].metrics[0]).__name__
+    r["multilabel_x"], r["multilabel_y"] = xm.tolist(), ym.tolist()
+
+    # fw-loss-functions-per-example: the loss functions return one value per example
+    r["fn_shapes"] = {
+        "sparse_categorical_crossentropy": list(L.sparse_categorical_crossentropy(labels, logits, from_logits=True).shape),
+        "categorical_crossentropy": list(L.categorical_crossentropy(onehot, logits, from_logits=True).shape),
+        "SparseCategoricalCrossentropy()": list(sc(labels, logits).shape),
+    }
+    r["fn_sparse_values"] = _list(L.sparse_categorical_crossentropy(labels, logits, from_logits=True))
+
+    # fw-mse-mean-entries: MSE on (N, C) averages over all N * C entries
+    a = rng.normal(size=(4, 3)).astype("float32")
+    b = rng.normal(size=(4, 3)).astype("float32")
+    r["mse_a"], r["mse_b"] = a.tolist(), b.tolist()
+    r["mse_cls"] = _f(L.MeanSquaredError()(a, b))
+    r["mse_fn"] = _list(L.mean_squared_error(a, b))
+
     # fw-keras-progbar-mean: with a learning rate of 0 the weights never move, so each batch's own
     # loss is known in advance; the logged loss after batch k is the mean of the first k of them.
     xb = rng.normal(size=(12, 3)).astype("float32")
@@ -236,6 +261,9 @@ def keras_measure() -> dict:
         r["tf_label_eq_C"] = _try(lambda: _list(tf.nn.sparse_softmax_cross_entropy_with_logits(
             labels=np.array([3]), logits=np.array([[1.0, 2.0, 3.0]], "float32"))))
         r["tensorflow"] = tf.__version__
+        # fw-loss-functions-per-example: tf.nn's losses return one value per example
+        r["tf_sparse"] = _list(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+        r["tf_dense"] = _list(tf.nn.softmax_cross_entropy_with_logits(labels=onehot, logits=logits))
     return r
 
 
