@@ -219,3 +219,18 @@ def test_real_lessons_copy_without_unreadable_roles(tmp_path):
                            for p in report["problems"]):
                     leftovers.append(f"{path.name}: {{glue:text}}`{key}` (not reported)")
     assert not leftovers, "\n".join(leftovers[:20])
+
+
+def test_solution_end_keeps_what_follows_in_its_cell(tmp_path):
+    src = tmp_path / "chapters"
+    src.mkdir()
+    lesson = _nb(
+        _md("```{exercise}\n:label: a\nOne.\n```"),
+        _md("```{solution-start} a\n:class: dropdown\n```"),
+        _md("Because."),
+        _md("```{solution-end}\n```\n\n```{exercise}\n:label: b\nTwo with {glue:text}`v:.1f`.\n```"),
+        _code("glue", outputs=[_glue("v", "0.25")]),
+    )
+    nb, _ = transform_notebook(lesson, "x", Book(src, ROOT))
+    end = nb["cells"][3]["source"]
+    assert end.startswith("###### End of the solution\n\n```{exercise}\n:label: b\nTwo with 0.2.")

@@ -448,6 +448,21 @@ def _directive(text: str) -> tuple[str, str] | None:
     return None
 
 
+def _after_directive(text: str) -> str:
+    """The Markdown after the directive that opens ``text`` (after its closing fence)."""
+    lines = text.strip().splitlines(keepends=True)
+    opening = FENCE.match(lines[0].rstrip("\r\n")) if lines else None
+    if not opening:
+        return ""
+    fence = opening.group("fence")
+    for index, line in enumerate(lines[1:], start=1):
+        match = FENCE.match(line.rstrip("\r\n"))
+        if match and match.group("fence")[0] == fence[0] and len(match.group("fence")) >= len(fence) \
+                and not match.group("info").strip():
+            return "".join(lines[index + 1:])
+    return ""
+
+
 def transform_notebook(nb: dict, docname: str, book: Book) -> tuple[dict, list[str]]:
     """The lab copy of one lesson (see the module docstring). Returns (notebook, problems)."""
     nb = copy.deepcopy(nb)
@@ -464,13 +479,20 @@ def transform_notebook(nb: dict, docname: str, book: Book) -> tuple[dict, list[s
                 in_solution = True
                 target = directive[1]
                 shown = f"{{ref}}`{target}`" if target else "the exercise"
+                rest = _after_directive(text)
+                if rest.strip():
+                    rewriter.problems.append(f"{docname}: text in the solution-start cell stays visible "
+                                             "(put it in its own cell)")
                 set_source(cell, f"{SOLUTION_HEADING} Solution to {shown}\n\n"
-                                 "The solution is hidden: click the button below to show it.")
+                                 "The solution is hidden: click the button below to show it."
+                                 + ("\n\n" + rewriter.markdown(rest.strip()) if rest.strip() else ""))
                 meta[HEADING_COLLAPSED] = True
                 continue
             if directive and directive[0] == "solution-end":
                 in_solution = False
-                set_source(cell, f"{SOLUTION_HEADING} End of the solution")
+                rest = _after_directive(text)  # e.g. the next exercise in the same cell: keep it
+                set_source(cell, f"{SOLUTION_HEADING} End of the solution"
+                                 + ("\n\n" + rewriter.markdown(rest.strip()) if rest.strip() else ""))
                 continue
             if in_solution:
                 meta.setdefault("jupyter", {}).setdefault("source_hidden", True)
