@@ -1,35 +1,24 @@
-"""Fixtures for the browser test: the built site served on 127.0.0.1 and one headless Chromium.
+"""Fixtures for the browser tests: the built site audited once, in one headless Chromium.
 
-The site must already be built (`make test-book` runs `make book` first). Chromium is the system
-one (Debian's /usr/bin/chromium, installed by .ci/run in CI); Playwright never downloads a browser
-here. Without Chromium the tests skip loudly on a workstation and fail in CI (CI=true).
+The site must already be built (`make test-book` runs `make book` first); SITE_DIR=<dir> audits
+another build (e.g. a private one). Chromium is the system one (Debian's /usr/bin/chromium,
+installed by .ci/run in CI); Playwright never downloads a browser here. Without Chromium the tests
+skip loudly on a workstation and fail in CI (CI=true). site_audit.py does the page visits.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
-import tempfile
-import threading
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "_build" / "html"
-SCREENSHOTS = ROOT / "_build" / "screenshots"
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# SITE_DIR=/tmp/my_build/_build/html tests a private build (e.g. while others edit chapters).
+SITE = Path(os.environ["SITE_DIR"]) if os.environ.get("SITE_DIR") else ROOT / "_build" / "html"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 _skip_banner: list[str] = []
 
@@ -57,66 +46,32 @@ def _no_browser(reason: str):
     pytest.skip(message)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - signature fixed by the base class
-        pass
-
-    def end_headers(self):
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-
 @pytest.fixture(scope="session")
 def site_dir() -> Path:
     if not (SITE / "intro.html").is_file():
         pytest.fail(f"{SITE} has no intro.html: build the book first (make book)", pytrace=False)
-    return SITE
+    return SITE.resolve()
 
 
 @pytest.fixture(scope="session")
-def base_url(site_dir):
-    """http://127.0.0.1:<free port>/ serving _build/html from a thread."""
-    handler = functools.partial(_QuietHandler, directory=str(site_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
-    thread.start()
+def chromium_path() -> str:
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
+        import playwright.async_api  # noqa: F401
     except ImportError as exc:  # pragma: no cover - the venv pins playwright
         _no_browser(f"the playwright package is not importable ({exc})")
     executable = find_chromium()
     if executable is None:
         _no_browser("Chromium was not found")
-    # launch() already gives the browser a fresh temporary profile (--user-data-dir); the
-    # download dir is ours so nothing lands in the working tree.
-    with tempfile.TemporaryDirectory(prefix="celib-browser-") as downloads, sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=executable,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            downloads_path=downloads,
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    return executable
 
 
 @pytest.fixture(scope="session")
-def screenshot_dir() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def audit(site_dir, chromium_path) -> dict:
+    """Every toc page audited once (site_audit.py: one Chromium, a few pages at a time); the tests
+    look their verdicts up here. {docname: result}"""
+    import site_audit
+
+    return site_audit.audit_site(chromium_path, site_dir)
 
 
 def pytest_terminal_summary(terminalreporter):

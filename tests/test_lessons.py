@@ -1,0 +1,143 @@
+"""The reader-facing lesson rules (issue 12), checked per notebook from the stored notebooks:
+
+* teaching code in front, checks behind a toggle: no code cell whose input the site shows (i.e. not
+  tagged hide-input / hide-cell) has a line starting with `assert` or containing `glue(`;
+* the checks are collapsed, never removed: no code cell is tagged remove-cell;
+* every image output is a figure: caption (`mystnb.figure.caption`), a name for {numref}
+  (`mystnb.figure.name`, `fig-<chapter>-<slug>`), and an alt text that describes it
+  (`mystnb.image.alt`, a few words, not a file name);
+* figure names are unique across the book and every figure is referred to with {numref}.
+
+The built site is checked for the same things in a real browser (tests/browser/test_reader.py).
+Definitions live in tests/lesson_report.py, which also prints the per-chapter numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from lesson_report import ROOT, analyse, figure_problems, input_visible, lesson_notebooks, prose_words
+
+NOTEBOOKS = lesson_notebooks()
+IDS = [p.stem for p in NOTEBOOKS]
+
+
+@pytest.fixture(scope="module")
+def analysed():
+    return {p.stem: analyse(p) for p in NOTEBOOKS}
+
+
+def _fail(problems: list[str], what: str):
+    if problems:
+        pytest.fail(f"{len(problems)} {what}:\n  - " + "\n  - ".join(problems), pytrace=False)
+
+
+def test_lessons_found():
+    assert len(NOTEBOOKS) >= 5, "the toc lists (almost) no notebooks: is _toc.yml readable?"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_visible_checks(path, analysed):
+    """Every `assert` and `glue(` line sits in a hide-input / hide-cell cell."""
+    _fail(analysed[path.stem]["check_lines"],
+          "check line(s) in a visible code cell (move them into a cell tagged hide-input)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_checks_not_removed(path, analysed):
+    """remove-cell on code would drop the checks from the site ("show the checks" is a promise)."""
+    _fail(analysed[path.stem]["remove_cell_code"],
+          "code cell(s) tagged remove-cell (use hide-input or hide-cell: the checks stay one click away)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_figures_captioned_named_described(path, analysed):
+    _fail(analysed[path.stem]["figure_problems"], "figure problem(s)")
+
+
+def _book_markdown() -> str:
+    """All prose the site shows: notebook markdown cells and the .md pages in the toc."""
+    import book_toc
+
+    texts = []
+    for name in dict.fromkeys(book_toc.toc_docnames(ROOT)):
+        md = ROOT / (name + ".md")
+        if md.is_file():
+            texts.append(md.read_text(encoding="utf8"))
+    texts += [analyse(p)["markdown"] for p in NOTEBOOKS]
+    return "\n".join(texts)
+
+
+def test_figure_names_unique_and_referenced(analysed):
+    names = [n for r in analysed.values() for n in r["figure_names"]]
+    problems = [f"figure name {n!r} used {names.count(n)} times" for n in sorted(set(names))
+                if names.count(n) > 1]
+    prose = _book_markdown()
+    for name in sorted(set(names)):
+        # {numref}`fig-ch01-x` or {numref}`Figure %s <fig-ch01-x>`
+        if not re.search(r"\{numref\}`(?:[^`<]*<)?" + re.escape(name) + r">?`", prose):
+            problems.append(f"figure {name!r} is never referred to with {{numref}}")
+    _fail(problems, "figure naming/reference problem(s)")
+
+
+# --------------------------------------------------------------------------- self-tests
+
+
+def _cell(source, tags=(), outputs=(), mystnb=None):
+    meta = {"tags": list(tags)}
+    if mystnb is not None:
+        meta["mystnb"] = mystnb
+    return {"cell_type": "code", "source": source, "metadata": meta, "outputs": list(outputs),
+            "execution_count": 1, "id": "x"}
+
+
+PNG = {"output_type": "display_data", "data": {"image/png": "iVBOR", "text/plain": "<Figure>"},
+       "metadata": {}}
+GOOD_FIG = {"figure": {"caption": "Loss against the predicted probability.", "name": "fig-ch01-loss"},
+            "image": {"alt": "A falling curve: the loss is large near p = 0 and zero at p = 1."}}
+
+
+def test_selftest_visibility():
+    assert input_visible(_cell("x = 1"))
+    assert not input_visible(_cell("assert x", tags=["hide-input"]))
+    assert not input_visible(_cell("assert x", tags=["hide-cell"]))
+    assert input_visible(_cell("x", tags=["hide-output"]))
+
+
+def test_selftest_figure_rules():
+    assert figure_problems(_cell("plot()", outputs=[PNG], mystnb=GOOD_FIG)) == []
+    assert figure_problems(_cell("x = 1")) == []
+    assert any("caption" in p for p in figure_problems(_cell("plot()", outputs=[PNG])))
+    bad_alt = {"figure": GOOD_FIG["figure"], "image": {"alt": "output_12_0.png"}}
+    assert any("alt" in p for p in figure_problems(_cell("plot()", outputs=[PNG], mystnb=bad_alt)))
+    short_alt = {"figure": GOOD_FIG["figure"], "image": {"alt": "A plot"}}
+    assert any("alt" in p for p in figure_problems(_cell("plot()", outputs=[PNG], mystnb=short_alt)))
+    bad_name = {"figure": {"caption": "Loss against p.", "name": "Loss plot"}, "image": GOOD_FIG["image"]}
+    assert any("name" in p for p in figure_problems(_cell("plot()", outputs=[PNG], mystnb=bad_name)))
+    two = _cell("plot()", outputs=[PNG, PNG], mystnb=GOOD_FIG)
+    assert any("split" in p for p in figure_problems(two))
+    # a removed output is not shown, so it is not a figure
+    assert figure_problems(_cell("plot()", tags=["remove-output"], outputs=[PNG])) == []
+
+
+def test_selftest_notebook_analysis(tmp_path: Path):
+    import json
+
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "markdown", "source": "Two words.\n```{note}\n:class: x\nThree more words\n```",
+         "metadata": {}, "id": "m"},
+        _cell("loss = f(p)\nassert loss > 0\n"),
+        _cell("glue('k', 1, display=False)\n", tags=["hide-input"]),
+        _cell("print(1)\n", tags=["remove-cell"]),
+        _cell("  assert nested\nx = 'glue(in a string)'\n"),
+    ]}
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb))
+    r = analyse(path)
+    assert r["prose_words"] == 5
+    assert r["code_lines"] == 4 and r["hidden_code_lines"] == 2
+    assert len(r["check_lines"]) == 3
+    assert len(r["remove_cell_code"]) == 1
+    assert prose_words("{numref}`fig-ch01-x` shows $p$") == 5  # fig ch01 x shows x
