@@ -5,8 +5,9 @@ Keras 3, TensorFlow, JAX/optax and scikit-learn (``make frameworks`` installs th
 plain numbers, so that the appendix can print them beside celib's and assert each claim.
 
 Keras picks its backend once, at import (``KERAS_BACKEND``), so :func:`keras_on_backends` starts
-one subprocess per backend; each runs :func:`keras_measure` and prints one JSON object. The
-subprocesses run side by side (two at a time, the machine has two cores).
+one subprocess per backend; each runs :func:`keras_measure` and prints one JSON object. The three
+subprocesses run side by side. Each Keras call of the appendix is in :func:`keras_measure`, under a
+comment naming the claim's label.
 """
 
 from __future__ import annotations
