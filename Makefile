@@ -15,10 +15,14 @@ BOOK_FLAGS  := -W -n --keep-going
 .PHONY: book test test-lib test-notebooks test-book test-browser lab execute bench clean help frameworks
 
 .PHONY: lab-edit test-lab
+.PHONY: pdf
+
+PDF := _build/pdf/cross-entropy-executably.pdf
 
 help:
 	@echo "make book   build the static site into _build/html"
 	@echo "make test   run everything: celib tests, nbval (strict), hygiene, book build, browser"
+	@echo "make pdf    the whole book as one PDF: $(PDF) (offline, Chromium), then its check"
 	@echo "make frameworks   install PyTorch, Keras, TensorFlow, JAX/optax into .venv (make test does)"
 	@echo "make lab    open the lessons in JupyterLab, on your own copy in lab/ (git-ignored)"
 	@echo "make lab-edit   authors: open JupyterLab on chapters/, the verified lessons"
@@ -64,9 +68,21 @@ test-lib: $(STAMP) $(FW_STAMP)
 test-notebooks: $(STAMP) $(FW_STAMP)
 	$(BIN)/python -m pytest -q $(NBVAL_FLAGS) chapters
 
-# the site builds with warnings as errors, then a real browser checks every page
+# the site builds with warnings as errors, the PDF is printed and checked, a real browser checks
+# every page
 test-book: book
-	@$(MAKE) --no-print-directory test-browser
+	@status=0; \
+	$(MAKE) --no-print-directory pdf || status=1; \
+	$(MAKE) --no-print-directory test-browser || status=1; \
+	exit $$status
+
+# The book as one PDF, from the same stored outputs: a single-page build (sharing the HTML build's
+# parsed pages in _build/.doctrees) printed by Debian's Chromium (tools/pdf/build_pdf.py; Jupyter
+# Book's pdfhtml would download a browser), then checked with poppler-utils (tests/browser/test_pdf.py).
+pdf: $(STAMP)
+	$(BIN)/jupyter-book build . --path-output . --builder singlehtml $(BOOK_FLAGS)
+	$(BIN)/python tools/pdf/build_pdf.py _build/singlehtml $(PDF)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_pdf.py
 
 # the browser check alone, on the site already in _build/html (SCREENSHOTS=0 skips screenshots)
 test-browser: $(STAMP)

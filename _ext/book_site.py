@@ -1,5 +1,5 @@
-"""Two accessibility fixes to the HTML that Sphinx and the theme write (loaded through
-`sphinx.local_extensions` in _config.yml; checked by the axe audit in tests/browser).
+"""Fixes to the HTML that Sphinx and the theme write (loaded through `sphinx.local_extensions` in
+_config.yml; 1 and 2 are checked by the axe audit in tests/browser, 3 by `make pdf`).
 
 1. Bibliography structure. docutils writes the citation list as
    ``<div role="list" class="citation-list">`` whose children are
@@ -11,7 +11,13 @@
    ``<div>``, so axe reports the title outside any landmark (moderate: region). It becomes a
    labelled ``complementary`` landmark that holds the table-of-contents ``<nav>``.
 
-Both are plain string replacements of markup whose exact form is asserted here: if a new Sphinx or
+3. The single-page build (`--builder singlehtml`, printed to PDF by tools/pdf/build_pdf.py).
+   Sphinx looks up a custom node's HTML handlers under the builder's name and falls back to the
+   `html` ones only when no extension registered any for that name. sphinx-exercise registers
+   `singlehtml` handlers, so myst-nb's and others' `html`-only nodes (HideCodeCellNode, ...) crash
+   the build. Missing `singlehtml` handlers are copied from `html`.
+
+1 and 2 are plain string replacements of markup whose exact form is asserted here: if a new Sphinx or
 theme writes it differently, the build fails loudly instead of silently dropping a fix.
 """
 
@@ -51,7 +57,15 @@ def _fix_pages(app, exception):
         )
 
 
+def _singlehtml_handlers(app):
+    handlers = app.registry.translation_handlers
+    if "singlehtml" in handlers:
+        for node, visitors in handlers.get("html", {}).items():
+            handlers["singlehtml"].setdefault(node, visitors)
+
+
 def setup(app):
+    app.connect("builder-inited", _singlehtml_handlers)
     app.connect("html-page-context", _fix_body)
     app.connect("build-finished", _fix_pages)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
