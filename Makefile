@@ -82,6 +82,7 @@ test-book: book
 pdf: $(STAMP)
 	$(BIN)/jupyter-book build . --path-output . --builder singlehtml $(BOOK_FLAGS)
 	$(BIN)/python tools/pdf/build_pdf.py _build/singlehtml $(PDF)
+	@if [ -d _build/html ]; then cp $(PDF) _build/html/; fi  # the site's first page links it
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_pdf.py
 
 # the browser check alone, on the site already in _build/html (SCREENSHOTS=0 skips screenshots)
@@ -101,7 +102,9 @@ lab-edit: $(STAMP)
 test-lab: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/lab
 
-execute: $(STAMP)
+# re-executing the framework appendix (NB unset = every notebook) needs the framework stack
+EXECUTE_NEEDS := $(STAMP) $(if $(or $(if $(NB),,all),$(findstring appendix_frameworks,$(NB))),$(FW_STAMP))
+execute: $(EXECUTE_NEEDS)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False \
 	    $(or $(NB),chapters/*.ipynb)
