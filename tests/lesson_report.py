@@ -197,10 +197,22 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description="per-notebook reader metrics as a markdown table")
     parser.add_argument("--details", action="store_true", help="list every offending line/figure")
     parser.add_argument("--root", default=str(ROOT), help="book root (default: this repository)")
+    parser.add_argument("--update", metavar="PAGE.md",
+                        help="also replace the table between the lesson-report markers in PAGE.md")
     args = parser.parse_args(argv)
     details = args.details
     results = [analyse(p) for p in lesson_notebooks(Path(args.root))]
-    print(markdown_table(results))
+    table = markdown_table(results)
+    print(table)
+    if args.update:
+        page = Path(args.update)
+        text = page.read_text(encoding="utf8")
+        pattern = re.compile(r"(<!-- lesson-report:start -->\n).*?(<!-- lesson-report:end -->)", re.S)
+        if not pattern.search(text):
+            print(f"{page}: no <!-- lesson-report:start/end --> markers", file=sys.stderr)
+            return 1
+        page.write_text(pattern.sub(lambda m: m.group(1) + table + m.group(2), text), encoding="utf8")
+        print(f"updated {page}")
     if details:
         for r in results:
             for line in r["check_lines"]:

@@ -89,3 +89,18 @@ def test_selftest_detectors_fire(tmp_path, chromium_path):
             assert bool(items) == expect_problems, textwrap.shorten(f"{site} {what}: {items}", 400)
         if not expect_problems:
             assert len(r["visible_code"]) == 2 and not r["visible_code"][1]["visible"]
+
+
+def test_selftest_code_contrast(tmp_path, chromium_path, monkeypatch):
+    """The cheap code-block contrast check (used instead of axe for <pre> outside DARK_SAMPLE)."""
+    page = ('<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><main>'
+            '<article class="bd-article"><pre style="background:#ffffff"><span style="color:#bbbbbb">'
+            'pale</span> <span style="color:#222222">dark</span></pre></article></main></body></html>')
+    site = tmp_path / "html"
+    site.mkdir()
+    (site / "chapters").mkdir()
+    (site / "chapters" / "x.html").write_text(page, encoding="utf8")
+    monkeypatch.setattr(site_audit, "toc_names", lambda: frozenset({"chapters/x"}))
+    r = site_audit.audit_site(chromium_path, site, ["chapters/x"], screenshots="0")["chapters/x"]
+    found = [v for v in serious_axe(r) if v["id"] == "code-contrast"]
+    assert found and found[0]["count"] == 1, r["axe"]
