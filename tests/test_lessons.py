@@ -6,7 +6,8 @@
 * every image output is a figure: caption (`mystnb.figure.caption`), a name for {numref}
   (`mystnb.figure.name`, `fig-<chapter>-<slug>`), and an alt text that describes it
   (`mystnb.image.alt`, a few words, not a file name);
-* figure names are unique across the book and every figure is referred to with {numref}.
+* figure names are unique across the book and every figure is referred to with {numref};
+* every PNG figure is opaque (readable in the site's dark theme).
 
 The built site is checked for the same things in a real browser (tests/browser/test_reader.py).
 Definitions live in tests/lesson_report.py, which also prints the per-chapter numbers.
@@ -55,6 +56,37 @@ def test_checks_not_removed(path, analysed):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_figures_captioned_named_described(path, analysed):
     _fail(analysed[path.stem]["figure_problems"], "figure problem(s)")
+
+
+def transparent_images(path: Path) -> list[str]:
+    """PNG outputs with any transparent pixel: in the site's dark theme their black text would sit on
+    a dark background (celib.plotting draws on an opaque white face)."""
+    import base64
+    import io
+    import json
+
+    import numpy as np
+    from PIL import Image
+
+    found = []
+    cells = json.loads(path.read_text(encoding="utf8"))["cells"]
+    for i, cell in enumerate(cells):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get("image/png")
+            if not data:
+                continue
+            image = Image.open(io.BytesIO(base64.b64decode("".join(data) if isinstance(data, list) else data)))
+            if "A" in image.getbands() or "transparency" in image.info:
+                alpha = np.asarray(image.convert("RGBA"))[..., 3]
+                if (alpha < 255).any():
+                    found.append(f"cell {i + 1} (id {cell.get('id', '?')}): {(alpha < 255).mean():.0%} of the "
+                                 "pixels are transparent (draw with celib.plotting.use_book_style())")
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_figures_opaque_for_dark_mode(path):
+    _fail(transparent_images(path), "figure(s) with a transparent background")
 
 
 def _book_markdown() -> str:
@@ -141,3 +173,23 @@ def test_selftest_notebook_analysis(tmp_path: Path):
     assert len(r["check_lines"]) == 3
     assert len(r["remove_cell_code"]) == 1
     assert prose_words("{numref}`fig-ch01-x` shows $p$") == 5  # fig ch01 x shows x
+
+
+def test_selftest_transparent_figure(tmp_path: Path):
+    import base64
+    import io
+    import json
+
+    from PIL import Image
+
+    def png(mode, colour):
+        buf = io.BytesIO()
+        Image.new(mode, (4, 4), colour).save(buf, format="PNG")
+        return base64.b64encode(buf.getvalue()).decode()
+
+    outputs = [{"output_type": "display_data", "metadata": {}, "data": {"image/png": png("RGBA", (0, 0, 0, 0))}},
+               {"output_type": "display_data", "metadata": {}, "data": {"image/png": png("RGB", (255, 255, 255))}}]
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [_cell("plot()", outputs=outputs)]}
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb))
+    assert len(transparent_images(path)) == 1
