@@ -85,7 +85,7 @@ pdf: $(STAMP)
 	@if [ -d _build/html ]; then cp $(PDF) _build/html/; fi  # the site's first page links it
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_pdf.py
 
-# the browser check alone, on the site already in _build/html (SCREENSHOTS=0 skips screenshots)
+# the browser check alone, on the site already in _build/html (SCREENSHOTS=1 saves screenshots)
 test-browser: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
 

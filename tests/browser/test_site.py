@@ -9,8 +9,8 @@ have every same-site link resolve to a built file, and every #fragment to an ele
 target page; offer its source (.ipynb for a lesson notebook) for download.
 
 The pages are visited once, by site_audit.py (shared with test_reader.py: accessibility, phone
-width, collapsed checks). A full-page screenshot of each page goes to _build/screenshots/<docname>.png
-for a human look (SCREENSHOTS=0 skips them, SCREENSHOTS=all adds dark-theme and phone-width ones).
+width, collapsed checks). SCREENSHOTS=1 writes a full-page screenshot of each page to
+_build/screenshots/<docname>.png for a human look (SCREENSHOTS=all adds dark-theme and phone-width ones).
 """
 
 from __future__ import annotations
