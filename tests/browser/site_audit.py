@@ -84,11 +84,6 @@ def toc_names() -> frozenset[str]:
     return frozenset(toc_docnames())
 
 
-def is_chapter(docname: str) -> bool:
-    """A lesson or appendix page under chapters/ (the intro is not a lesson)."""
-    return docname.startswith("chapters/")
-
-
 def source_of(docname: str) -> Path | None:
     for suffix in SOURCE_SUFFIXES:
         path = ROOT / (docname + suffix)
