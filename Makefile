@@ -9,7 +9,10 @@ export CELIB_EXPLORER := static
 export MPLBACKEND := module://matplotlib_inline.backend_inline
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-NBVAL_FLAGS := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+# two workers, one notebook each at a time (loadscope keeps a notebook's cells in one kernel, in order)
+NBVAL_WORKERS ?= 2
+NBVAL_FLAGS := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider \
+               -n $(NBVAL_WORKERS) --dist loadscope
 BOOK_FLAGS  := -W -n --keep-going
 
 .PHONY: book test test-lib test-notebooks test-book test-browser lab execute bench clean help frameworks
