@@ -9,7 +9,6 @@ skip loudly on a workstation and fail in CI (CI=true). site_audit.py does the pa
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -19,31 +18,15 @@ ROOT = Path(__file__).resolve().parents[2]
 # SITE_DIR=/tmp/my_build/_build/html tests a private build (e.g. while others edit chapters).
 SITE = Path(os.environ["SITE_DIR"]) if os.environ.get("SITE_DIR") else ROOT / "_build" / "html"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "tests"))
+from chromium import find_chromium, not_run  # noqa: E402
 
 _skip_banner: list[str] = []
 
 
-def find_chromium() -> str | None:
-    """The Chromium to drive: $CHROMIUM if set, else the first one on PATH, else /usr/bin/chromium."""
-    explicit = os.environ.get("CHROMIUM")
-    if explicit:
-        return explicit if Path(explicit).is_file() else None
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
-
-
 def _no_browser(reason: str):
-    message = (
-        f"BROWSER TESTS NOT RUN: {reason}. The site was built but no page was opened in a browser. "
-        "Install Chromium (Debian: apt-get install chromium) or set CHROMIUM=/path/to/chromium."
-    )
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + " (CI=true: this is an error)", pytrace=False)
-    _skip_banner.append(message)
-    pytest.skip(message)
+    not_run("BROWSER TESTS NOT RUN", reason + ". The site was built but no page was opened in a browser",
+            _skip_banner)
 
 
 @pytest.fixture(scope="session")

@@ -63,15 +63,7 @@ DARK_SAMPLE = ("intro", "chapters/01_entropy", "chapters/appendix_cheatsheet", "
 # cores busy without thrashing.
 CONCURRENCY = int(os.environ.get("BROWSER_PAGES", "3"))
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from chromium import CHROMIUM_ARGS, find_chromium  # noqa: E402,F401  (tests/chromium.py)
 
 
 def toc_docnames(root: Path = ROOT) -> list[str]:
@@ -678,9 +670,6 @@ def markdown_report(results: dict[str, dict]) -> str:
 
 def main(argv: list[str]) -> int:
     import argparse
-
-    sys.path.insert(0, str(HERE))
-    from conftest import find_chromium  # noqa: E402
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", nargs="?", default=str(ROOT / "_build" / "html"))

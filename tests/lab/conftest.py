@@ -37,43 +37,18 @@ SCREENSHOTS = ROOT / "_build" / "lab-screenshots"
 TIME_LIMIT = float(os.environ.get("LAB_TEST_TIME_LIMIT", "150"))
 START_TIMEOUT = 60
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 _skip_banner: list[str] = []
 
 sys.path.insert(0, str(TOOLS))
+sys.path.insert(0, str(ROOT / "tests"))
+from chromium import CHROMIUM_ARGS, find_chromium, not_run  # noqa: E402
 from labcopy import copy_lessons  # noqa: E402
 from start import lab_command, lab_env  # noqa: E402
 
 
-def find_chromium() -> str | None:
-    explicit = os.environ.get("CHROMIUM")
-    if explicit:
-        return explicit if Path(explicit).is_file() else None
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
-
-
 def _no_browser(reason: str):
-    message = (
-        f"JUPYTERLAB BROWSER TEST NOT RUN: {reason}. The lessons were not tried in JupyterLab. "
-        "Install Chromium (Debian: apt-get install chromium) or set CHROMIUM=/path/to/chromium."
-    )
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + " (CI=true: this is an error)", pytrace=False)
-    _skip_banner.append(message)
-    pytest.skip(message)
+    not_run("JUPYTERLAB BROWSER TEST NOT RUN", reason + ". The lessons were not tried in JupyterLab",
+            _skip_banner)
 
 
 def _free_port() -> int:

@@ -103,8 +103,7 @@ def build_pdf(site_dir: Path, out: Path, chromium: str) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    sys.path.insert(0, str(ROOT / "tests" / "browser"))
-    from conftest import find_chromium
+    from chromium import find_chromium  # tests/chromium.py, on the path since site_audit's import
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", help="the singlehtml build folder (holds intro.html)")
