@@ -196,6 +196,16 @@ def keras_measure() -> dict:
     r["focal_hard"] = _f(focal(hard[:, None], zf[:, None]))
     r["focal_soft"] = _f(focal(soft[:, None], zf[:, None]))
 
+    # fw-kl-args (Keras side): KLDivergence(y_true=p, y_pred=q) is KL(p || q), both inputs clipped
+    # to [eps, 1], so a zero of q where p > 0 gives a finite number instead of inf
+    krng = np.random.default_rng(30)  # its own generator: the draws below stay as they were
+    kp = krng.dirichlet(np.ones(4), size=3).astype("float32")
+    kq = krng.dirichlet(np.ones(4), size=3).astype("float32")
+    r["kl_p"], r["kl_q"] = kp.tolist(), kq.tolist()
+    r["kl_keras"] = _f(L.KLDivergence()(kp, kq))
+    r["kl_keras_zero_q"] = _f(L.KLDivergence()(np.array([[0.5, 0.5, 0.0]], "float32"),
+                                               np.array([[1.0, 0.0, 0.0]], "float32")))
+
     # fw-mse-broadcast: (N, 1) predictions against (N,) targets
     yt = np.array([0.0, 1.0, 2.0, 3.0], "float32")
     yp = np.array([[0.5], [1.0], [1.5], [3.5]], "float32")
