@@ -94,9 +94,7 @@ def check_probabilities(
     p = np.clip(p, 0, 1)
     if axis is not None:
         sums = p.sum(axis=axis, dtype=np.float64)
-        # At least 1e-6: probabilities computed in float32 and then cast to float64 are still
-        # probabilities, even though their sums are only float32-accurate.
-        off = np.abs(sums - 1) > max(tol, 1e-6) * max(1, p.shape[axis] ** 0.5)
+        off = np.abs(sums - 1) > sum_tolerance(p.shape[axis], p.dtype)
         if np.any(off):
             where = "it" if p.ndim == 1 else _where(np.atleast_1d(off)).replace("index", "row")
             fix = f"normalise with {name} / {name}.sum(axis=-1, keepdims=True)"
@@ -106,6 +104,24 @@ def check_probabilities(
                 f" {_first(np.atleast_1d(sums), np.atleast_1d(off)):.10g} ({fix})"
             )
     return p
+
+
+def sum_tolerance(n: int, dtype: np.dtype) -> float:
+    """How far from 1 the sum of ``n`` probabilities of ``dtype`` may be and still count as 1."""
+    # At least 1e-6: probabilities computed in float32 and then cast to float64 are still
+    # probabilities, even though their sums are only float32-accurate.
+    return max(float(np.sqrt(np.finfo(dtype).eps)), 1e-6) * max(1, n**0.5)
+
+
+def check_joint(p: np.ndarray, name: str) -> np.ndarray:
+    """Check that the whole of ``p`` is one distribution: probabilities that sum to 1 together."""
+    total = float(p.sum(dtype=np.float64))
+    if (p >= 0).all() and abs(total - 1) > sum_tolerance(p.size, p.dtype):  # e.g. a table of counts
+        raise ValueError(
+            f"{name} must be a joint distribution whose entries all together sum to 1; they sum to"
+            f" {total:.10g} (divide by {name}.sum() if these are counts)"
+        )
+    return check_probabilities(p, name, axis=None)
 
 
 def check_labels(labels, name: str, num_classes: int, *, ignore_index: int | None = None) -> np.ndarray:
