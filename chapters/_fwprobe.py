@@ -289,7 +289,9 @@ def keras_label_smoothing(d):
     from keras import losses as L
 
     onehot = np.eye(4, dtype="float32")[d["labels"]]
-    return {"cce_smooth": _f(L.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)(onehot, d["logits"]))}
+    return {"cce_smooth": _f(L.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)(onehot, d["logits"])),
+            # binary: targets move towards 1/2, here on probabilities in (0.05, 0.95)
+            "bce_smooth": _f(L.BinaryCrossentropy(label_smoothing=0.1)(d["bce_t"], d["bce_p"]))}
 
 
 @keras_probe("fw-keras-ignore-class")
@@ -340,7 +342,9 @@ def keras_weighted_mean(d):
     # fit(class_weight=cw) turns class weights into sample_weight = cw[label]
     cw = np.array([1.0, 2.0, 0.5, 3.0], "float32")
     sc = L.SparseCategoricalCrossentropy(from_logits=True)
+    by_weights = L.SparseCategoricalCrossentropy(from_logits=True, reduction="mean_with_sample_weight")
     return {"weighted_mean": _f(sc(d["labels"], d["logits"], sample_weight=cw[d["labels"]])),
+            "weighted_mean_by_weights": _f(by_weights(d["labels"], d["logits"], sample_weight=cw[d["labels"]])),
             "class_weight": cw.tolist()}
 
 
