@@ -193,3 +193,53 @@ def test_selftest_claim_libraries_read_the_real_files():
     assert runs["fw-keras-bce-clip"] == {"Keras 3"}
     assert "`tf.nn`" in runs["fw-tf-label-range"]
     assert "optax" in runs["fw-optax-where"] and "PyTorch" in runs["fw-torch-ignore-index"]
+
+
+# ----------------------------------------------------------------------------- the spelling tabs
+def spelling_names(text: str) -> list[tuple[str, str]]:
+    """(tab, API name) for every backticked name in the right column of the 'five spellings' tabs."""
+    part = text[text.index("## One loss, five spellings"):text.index("## What each library expects")]
+    out, tab = [], None
+    for ln in part.splitlines():
+        m = re.match(r"^:::\{tab-item\} (.+)$", ln)
+        if m:
+            tab = m.group(1)
+        cells = [c.strip() for c in ln.strip().strip("|").split("|")] if ln.startswith("|") else []
+        if tab and len(cells) == 2 and not cells[1].startswith("---") and cells[0] != "`celib`":
+            for span in re.findall(r"`([^`]+)`", cells[1]):
+                name = re.split(r"[(=]", span)[0].strip()
+                if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name):
+                    out.append((tab, name))
+    return out
+
+
+def appendix_code() -> str:
+    cells = json.loads(APPENDIX.read_text(encoding="utf-8"))["cells"]
+    code = "\n".join(_source(c) for c in cells if c["cell_type"] == "code")
+    for helper in ("_fwprobe.py", "_fwdist.py"):
+        code += "\n" + (ROOT / "chapters" / helper).read_text(encoding="utf-8")
+    return code
+
+
+def test_every_spelling_in_the_tabs_is_executed_in_the_appendix(sheet):
+    names = spelling_names(sheet)
+    assert len(names) > 40, names
+    code = appendix_code()
+    # torchvision's focal loss is loaded from the pinned wheel under its own name
+    code += "\ntorchvision.ops.sigmoid_focal_loss" if "torchvision_sigmoid_focal_loss" in code else ""
+    missing = sorted({f"{tab}: {name}" for tab, name in names if name not in code})
+    assert not missing, "spellings the appendix never runs:\n" + "\n".join(missing)
+    assert "{ref}`fw-spellings`" in sheet
+
+
+def test_selftest_spelling_names():
+    text = """## One loss, five spellings
+:::{tab-item} PyTorch
+| `celib` | PyTorch |
+| --- | --- |
+| `binary_cross_entropy` | `F.binary_cross_entropy` (probabilities) |
+| `pos_weight=` | `pos_weight=` (logits version only) |
+:::
+## What each library expects
+"""
+    assert spelling_names(text) == [("PyTorch", "F.binary_cross_entropy"), ("PyTorch", "pos_weight")]
