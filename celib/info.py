@@ -64,12 +64,14 @@ def p_log_ratio(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _distribution(p, name: str, axis, dtype: np.dtype | None = None):
     """Validated ``p`` and its outcome axis (None: the whole array is one distribution)."""
-    arr = v.as_float_array(p, name, dtype)
+    arr = v.as_float_array(p, name)  # checked in its own dtype, then promoted
+    dtype = arr.dtype if dtype is None else dtype
     if axis is None:
-        return v.check_joint(arr, name), None
+        return v.check_joint(arr, name).astype(dtype, copy=False), None
     own = v.check_axis(axis, arr.ndim)
     shown = axis if axis < 0 else own  # name the axis as the caller wrote it where that is the same
-    return v.check_probabilities(arr, name, axis=own, shown_axis=shown, whole_option=" or axis=None"), own
+    arr = v.check_probabilities(arr, name, axis=own, shown_axis=shown, whole_option=" or axis=None")
+    return arr.astype(dtype, copy=False), own
 
 
 def surprisal(p, *, base=None):
