@@ -305,18 +305,42 @@ def check_axis(axis, ndim: int, name: str = "axis") -> int:
 
 
 def reduce(losses: np.ndarray, reduction: str, weights: np.ndarray | None = None):
-    """Apply ``reduction`` to per-example losses.
+    """Apply ``reduction`` to per-example losses, accumulating in float64.
 
     ``"mean"`` divides by the sum of the weights actually used (the number of examples when
     unweighted). A batch whose weights are all zero, e.g. every row ignored, has mean 0.0 rather
-    than 0/0: there is nothing to learn from it, and a NaN would poison the optimiser.
+    than 0/0: there is nothing to learn from it, and a NaN would poison the optimiser. Sums are
+    taken in float64 whatever the losses' dtype: eight float16 losses of 2e4 sum to 1.6e5, beyond
+    float16's 65504, and a float32 sum of a million losses would lose about three digits.
     """
     if reduction == "none":
         return losses
-    total = losses.sum(dtype=losses.dtype)
+    total = losses.sum(dtype=np.float64)
     if reduction == "sum":
         return total
-    denominator = losses.size if weights is None else weights.sum(dtype=losses.dtype)
+    denominator = losses.size if weights is None else weights.sum(dtype=np.float64)
     if denominator == 0:
-        return losses.dtype.type(0.0)
-    return total / losses.dtype.type(denominator)
+        return np.float64(0.0)
+    return total / np.float64(denominator)
+
+
+def to_dtype(value, dtype: np.dtype):
+    """``value`` (array or scalar) in ``dtype``, unless that overflows a finite value to infinity.
+
+    The result has the input's floating dtype wherever it fits. Where it does not -- a float16
+    sum or z-loss above 65504 -- it is returned in float32 (float64 if float32 overflows too)
+    instead of as ``inf``: a dtype you did not ask for is easier to notice and fix than a loss
+    that became infinite.
+    """
+    arr = np.asarray(value)
+    with np.errstate(over="ignore"):
+        out = arr.astype(dtype)
+    if np.isinf(out).any() and not np.isinf(arr[np.isinf(out)]).all():
+        wider = np.float32 if np.dtype(dtype).itemsize < 4 else np.float64
+        return to_dtype(arr, np.dtype(wider)) if wider != dtype else arr.astype(np.float64)[()]
+    return out[()]
+
+
+def finish(losses: np.ndarray, reduction: str, dtype: np.dtype, weights: np.ndarray | None = None):
+    """:func:`reduce`, then :func:`to_dtype`: what every loss returns."""
+    return to_dtype(reduce(losses, reduction, weights), dtype)

@@ -90,7 +90,7 @@ def _smooth(targets: np.ndarray, label_smoothing: float, num_classes: int) -> np
 
 
 def _finish(losses: np.ndarray, reduction: str, dtype: np.dtype, weights: np.ndarray | None = None):
-    return np.asarray(v.reduce(losses, reduction, weights)).astype(dtype)[()]
+    return v.finish(losses, reduction, dtype, weights)
 
 
 # ---------------------------------------------------------------------------------------------
