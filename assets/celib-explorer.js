@@ -134,10 +134,11 @@
         view.signal(c.name, c.values[k]);
         await view.runAsync();
         label();
-        requestAnimationFrame(() => {
+        // the frame is painted after this animation frame's callbacks: measure in the task after
+        requestAnimationFrame(() => setTimeout(() => {
           root.dataset.repaintMs = (performance.now() - started).toFixed(1);
           root.dataset.frame = payload.controls.map(x => position[x.name]).join(",");
-        });
+        }, 0));
       });
       row.append(lab, input, out);
       controls.append(row);
