@@ -55,3 +55,49 @@ class Lesson01:
     def table_bars(row):
         t = row["triangles"] if row["shape"] == "triangle" else 30 - row["triangles"]
         return {"q": t / 30}
+
+
+def _ch02_prediction(q_true):
+    """Lesson 2's wrong prediction for a "2", with the correct digit set to q_true and the other
+    nine rescaled to share 1 - q_true."""
+    wrong = np.array([0.01, 0.02, 0.05, 0.80, 0.02, 0.02, 0.02, 0.02, 0.02, 0.02])
+    others = np.delete(wrong, 2) / (1 - wrong[2])
+    return np.insert(others * (1 - q_true), 2, q_true)
+
+
+def _ch02_logit_grad(q_true):
+    """q - y by celib, from logits whose softmax is the prediction (log 0 -> a masked -1e4)."""
+    q = _ch02_prediction(q_true)
+    z = np.full(10, -1e4)
+    z[q > 0] = np.log(q[q > 0])
+    return celib.softmax_cross_entropy_grad([2], [z])[0]
+
+
+@lesson("chapters/02_cross_entropy")
+class Lesson02:
+    """Step 1, -1/q; step 2, the gradient q - y over the ten logits (correct digit 2)."""
+
+    @staticmethod
+    def readout(q_true):
+        loss = float(celib.sparse_categorical_cross_entropy([2], [_ch02_prediction(q_true)]))
+        return (f"q = {q_true:.2f} for the correct digit: loss {loss:.3f} nats; "
+                f"step 1, -1/q = {-1 / q_true:.1f}; step 2, q - 1 = {_ch02_logit_grad(q_true)[2]:.2f}")
+
+    @staticmethod
+    def table_curves(row):
+        if row["step"].startswith("step 1"):
+            return {"gradient": -1 / row["q"]}
+        return {"gradient": _ch02_logit_grad(row["q"])[2]}
+
+    @staticmethod
+    def table_points(row):
+        g = _ch02_logit_grad(row["q_true"])[2]
+        return {"gradient": g} if row["gradient"] > -1.0001 else {"gradient": -1 / row["q_true"]}
+
+    @staticmethod
+    def table_bars(row):
+        return {"gradient": _ch02_logit_grad(row["q_true"])[row["digit"]]}
+
+    @staticmethod
+    def table_bounds(row):
+        return {}
