@@ -36,7 +36,8 @@
         const control = payload.controls.find(c => c.name === name);
         flat = flat * control.values.length + position[name];
       }
-      return part.text[flat];
+      const template = part.templates[part.which ? part.which[flat] : 0].split("{}");
+      return template[0] + part.values[flat].map((v, i) => v + template[i + 1]).join("");
     }).join("; ");
   }
 

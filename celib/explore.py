@@ -21,7 +21,7 @@ The payload (``PAYLOAD_VERSION``)::
     {"version": 1, "description": str,
      "controls": [{"name", "label", "values", "labels", "index"}],   # the site grid per slider
      "tables": {name: {"over": [control names], "columns": {column: [values]}}},
-     "readout": [{"over": [control names], "text": [str, ...]}],     # row-major over the grids
+     "readout": [{"over": [control names], "templates", "values"}],  # row-major over the grids
      "spec": Vega-Lite top level (params, config), "panels": [Vega-Lite views]}
 
 A table ``over`` controls ``a, b`` holds, for every combination of their site-grid values, the rows
@@ -36,6 +36,7 @@ import itertools
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -46,8 +47,9 @@ __all__ = ["explore", "is_static", "Site", "site_payload", "PAYLOAD_KEY"]
 
 PAYLOAD_KEY = "celib/explorer"
 PAYLOAD_VERSION = 1
-#: significant digits kept for floats in the payload (the figures show at most 4)
-DIGITS = 6
+#: significant digits kept for the charts' floats (a chart draws them to a fraction of a pixel; the
+#: readout sentences are formatted by the lesson, exactly)
+DIGITS = 4
 
 #: Dark ink on white, as celib.plotting draws the still figures (a light card in the dark theme too).
 _INK = "#1a1a1a"
@@ -131,7 +133,7 @@ def _clean(x):
     if isinstance(x, (float, np.floating)):
         x = float(x)
         if not math.isfinite(x):
-            raise ValueError(f"explorer data must be finite for the website; got {x}")
+            return None  # JSON null: Vega-Lite leaves the point out (an infinite divergence)
         return float(f"{x:.{DIGITS}g}") if x != 0 else 0.0
     if isinstance(x, str):
         return x
@@ -189,7 +191,7 @@ def site_payload(site: Site, controls: Mapping[str, Any]) -> dict:
         tables[tname] = {"over": over, "columns": merged}
 
     parts = site.readout if isinstance(site.readout, list) else [(list(controls), site.readout)]
-    readout = [{"over": list(over), "text": [str(fn(**p)) for p in combos(list(over))]}
+    readout = [dict(over=list(over), **compress_sentences([str(fn(**p)) for p in combos(list(over))]))
                for over, fn in parts]
 
     chart = alt.hconcat(*site.panels(alt)).to_dict()
@@ -200,10 +202,43 @@ def site_payload(site: Site, controls: Mapping[str, Any]) -> dict:
     chart["params"] = chart.get("params", []) + [
         {"name": c["name"], "value": c["values"][c["index"]]} for c in out_controls]
     chart["config"] = {**SITE_CONFIG, **chart.get("config", {})}
-    return {"version": PAYLOAD_VERSION, "description": site.description,
+    # each panel keeps its own colours and legend
+    chart.setdefault("resolve", {"scale": {"color": "independent"}, "legend": {"color": "independent"}})
+    return {"version": PAYLOAD_VERSION, "description": site.description, "digits": DIGITS,
             "controls": out_controls, "tables": tables, "readout": readout,
             "spec": chart, "panels": panels,
             "shares": [float(s) for s in site.shares] if site.shares else [1.0] * len(panels)}
+
+
+_NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def compress_sentences(texts: Sequence[str]) -> dict:
+    """Readout sentences, losslessly, as templates with ``{}`` where the numbers were plus each
+    sentence's number strings: ``{"templates": [...], "which": [...], "values": [[...], ...]}``
+    (``which`` only when there is more than one template). :func:`readout_texts` inverts it."""
+    templates: dict[str, int] = {}
+    which, values = [], []
+    for text in texts:
+        if "{" in text or "}" in text:
+            raise ValueError(f"a readout may not contain braces: {text!r}")
+        template = _NUMBER.sub("{}", text)
+        which.append(templates.setdefault(template, len(templates)))
+        values.append(_NUMBER.findall(text))
+    out = {"templates": list(templates), "values": values}
+    if len(templates) > 1:
+        out["which"] = which
+    return out
+
+
+def readout_texts(part: Mapping[str, Any]) -> list[str]:
+    """The sentences of one readout part of a payload (the inverse of :func:`compress_sentences`)."""
+    out = []
+    for i, vals in enumerate(part["values"]):
+        template = part["templates"][part["which"][i] if "which" in part else 0]
+        pieces = template.split("{}")
+        out.append(pieces[0] + "".join(v + rest for v, rest in zip(vals, pieces[1:])))
+    return out
 
 
 def _add_filters(view: dict, tables: Mapping[str, dict]) -> None:

@@ -101,3 +101,32 @@ class Lesson02:
     @staticmethod
     def table_bounds(row):
         return {}
+
+
+def _kl_both(p, q):
+    truth, model = [1 - p, p], [1 - q, q]
+    return float(celib.kl_divergence(truth, model)), float(celib.kl_divergence(model, truth))
+
+
+@lesson("chapters/03_kl_divergence")
+class Lesson03:
+    """Truth coin p, model coin q; KL in both directions."""
+
+    @staticmethod
+    def readout(p, q):
+        f, r = _kl_both(p, q)
+        return (f"truth p = {p:.2f}, model q = {q:.2f}: D(p||q) = {f:.3f} nats "
+                f"(training), D(q||p) = {r:.3f} nats")
+
+    @staticmethod
+    def table_curves(row):
+        f, r = _kl_both(row["p"], row["model_q"])
+        return {"forward": f, "reverse": r}
+
+    @staticmethod
+    def table_truth(row):
+        return {"prob": row["p"] if row["side"] == "heads" else 1 - row["p"]}
+
+    @staticmethod
+    def table_model(row):
+        return {"prob": row["q"] if row["side"] == "heads" else 1 - row["q"]}
