@@ -33,7 +33,10 @@ What makes it fast
   the answer.)
 * **Both cores.** NumPy releases the GIL inside ``exp`` and ``einsum``, so a small thread pool
   works on the tiles in parallel once the input is large enough to repay the hand-off. Tiles
-  are handed out one at a time, so a core that is busy with another process takes fewer.
+  are handed out one at a time, so a core that is busy with another process takes fewer. The
+  pool is created on first use and forgotten in a child made by ``fork`` (whose copy would have
+  no threads), and each call has its own tile counter and output arrays, so threads calling the
+  fast path at the same time share nothing but the pool.
 
 Nothing here is public; every entry point returns ``None`` to mean "not handled, use the general
 path".
@@ -85,6 +88,23 @@ def _executor(workers: int) -> ThreadPoolExecutor:
         if _pool is None or _pool._max_workers < workers:
             _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="celib-kernel")
         return _pool
+
+
+def _forget_pool_in_child() -> None:
+    """After ``fork``, start the child with no pool: the parent's worker threads were not copied.
+
+    ``fork`` copies only the calling thread. The child inherits a pool object whose workers do not
+    exist, so a task submitted to it would wait forever (the default start method of
+    ``multiprocessing`` on Linux before Python 3.14, of PyTorch DataLoader workers and of joblib).
+    The lock is replaced too: another parent thread may have held it at the moment of the fork.
+    """
+    global _pool, _pool_lock
+    _pool = None
+    _pool_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
 def eligible(x, axis=-1) -> bool:

@@ -13,6 +13,10 @@ Definitions (the same the tests use):
 * *Prose words*: words (runs of letters/digits) in the markdown cells the site shows (not tagged
   remove-cell), without directive fences, option lines (`:label: ...`), display math and HTML
   comments.
+* *Core words* are the prose words outside "Going deeper" blocks (admonitions whose title starts
+  with "Going deeper", collapsed on the site; see assets/book.css section 4); *deeper words* are the
+  rest. *Core minutes* = core words / 200 (reading speed of 200 words per minute): the learner's path
+  through a lesson, whose target is about 25 minutes.
 * *Check lines*: lines starting with `assert` or containing `glue(`.
 * A *figure* is an image output (PNG, JPEG or SVG) of a cell whose output the site shows. It is
   *captioned* with `mystnb.figure.caption` and named with `mystnb.figure.name`, and *described* by
@@ -72,6 +76,38 @@ def prose_words(markdown: str) -> int:
     return len(WORD.findall(text))
 
 
+READING_WORDS_PER_MINUTE = 200
+FENCE_LINE = re.compile(r"^[ \t]*(?P<fence>`{3,}|:{3,}|~{3,})(?P<info>.*)$")
+DEEPER_OPENING = re.compile(r"^\{admonition\}\s+Going deeper\b", re.IGNORECASE)
+
+
+def split_core_and_deeper(markdown: str) -> tuple[str, str]:
+    """(core, deeper): the markdown outside and inside "Going deeper" admonitions (nested directives
+    inside such a block count as deeper)."""
+    core, deeper = [], []
+    closing: str | None = None  # the fence that closes the open Going-deeper block
+    depth = 0  # directives opened inside it
+    for line in markdown.splitlines(keepends=True):
+        match = FENCE_LINE.match(line.rstrip("\r\n"))
+        if closing is None:
+            if match and DEEPER_OPENING.match(match.group("info").strip()):
+                closing = match.group("fence")
+                deeper.append(line)
+            else:
+                core.append(line)
+            continue
+        deeper.append(line)
+        if match:
+            info, fence = match.group("info").strip(), match.group("fence")
+            if info:
+                depth += 1
+            elif depth:
+                depth -= 1
+            elif fence[0] == closing[0] and len(fence) >= len(closing):
+                closing = None
+    return "".join(core), "".join(deeper)
+
+
 def image_outputs(cell) -> list[dict]:
     if cell.get("cell_type") != "code" or tags(cell) & REMOVED_OUTPUT_TAGS:
         return []
@@ -118,7 +154,8 @@ def analyse(path: Path) -> dict:
     nb = json.loads(path.read_text(encoding="utf8"))
     cells = nb.get("cells", [])
     out = {"notebook": path.name,
-           "code_lines": 0, "hidden_code_lines": 0, "prose_words": 0, "check_lines": [],
+           "code_lines": 0, "hidden_code_lines": 0, "prose_words": 0, "core_words": 0,
+           "deeper_words": 0, "deeper_blocks": 0, "check_lines": [],
            "figures": 0, "figures_uncaptioned": 0, "figure_problems": [], "remove_cell_code": [],
            "figure_names": [], "markdown": ""}
     markdown = []
@@ -128,6 +165,12 @@ def analyse(path: Path) -> dict:
         if kind == "markdown":
             if "remove-cell" not in tags(cell):
                 out["prose_words"] += prose_words(source)
+                core, deeper = split_core_and_deeper(source)
+                out["core_words"] += prose_words(core)
+                out["deeper_words"] += prose_words(deeper)
+                out["deeper_blocks"] += sum(
+                    1 for ln in source.splitlines()
+                    if (m := FENCE_LINE.match(ln)) and DEEPER_OPENING.match(m.group("info").strip()))
                 markdown.append(source)
             continue
         if kind != "code":
@@ -169,24 +212,32 @@ def lesson_notebooks(root: Path = ROOT) -> list[Path]:
 
 
 def markdown_table(results: list[dict]) -> str:
-    rows = ["| notebook | visible code lines | prose words | code lines per 100 words "
+    rows = ["| notebook | visible code lines | prose words | core words | core minutes "
+            "| Going-deeper blocks | code lines per 100 words "
             "| visible check lines | collapsed code lines | figures | without caption |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    tot = {"code": 0, "words": 0, "checks": 0, "hidden": 0, "figs": 0, "nocap": 0}
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    tot = {"code": 0, "words": 0, "core": 0, "blocks": 0, "checks": 0, "hidden": 0, "figs": 0,
+           "nocap": 0}
     for r in results:
         ratio = 100 * r["code_lines"] / r["prose_words"] if r["prose_words"] else float("nan")
         name = Path(r["notebook"]).stem
-        rows.append(f"| {name} | {r['code_lines']} | {r['prose_words']} | {ratio:.1f} "
+        rows.append(f"| {name} | {r['code_lines']} | {r['prose_words']} | {r['core_words']} "
+                    f"| {r['core_words'] / READING_WORDS_PER_MINUTE:.1f} | {r['deeper_blocks']} "
+                    f"| {ratio:.1f} "
                     f"| {len(r['check_lines'])} | {r['hidden_code_lines']} | {r['figures']} "
                     f"| {r['figures_uncaptioned']} |")
         tot["code"] += r["code_lines"]
         tot["words"] += r["prose_words"]
+        tot["core"] += r["core_words"]
+        tot["blocks"] += r["deeper_blocks"]
         tot["checks"] += len(r["check_lines"])
         tot["hidden"] += r["hidden_code_lines"]
         tot["figs"] += r["figures"]
         tot["nocap"] += r["figures_uncaptioned"]
     ratio = 100 * tot["code"] / tot["words"] if tot["words"] else float("nan")
-    rows.append(f"| **all** | {tot['code']} | {tot['words']} | {ratio:.1f} | {tot['checks']} "
+    rows.append(f"| **all** | {tot['code']} | {tot['words']} | {tot['core']} "
+                f"| {tot['core'] / READING_WORDS_PER_MINUTE:.1f} | {tot['blocks']} "
+                f"| {ratio:.1f} | {tot['checks']} "
                 f"| {tot['hidden']} | {tot['figs']} | {tot['nocap']} |")
     return "\n".join(rows) + "\n"
 

@@ -19,7 +19,15 @@ import re
 from pathlib import Path
 
 import pytest
-from lesson_report import ROOT, analyse, figure_problems, input_visible, lesson_notebooks, prose_words
+from lesson_report import (
+    ROOT,
+    analyse,
+    figure_problems,
+    input_visible,
+    lesson_notebooks,
+    prose_words,
+    split_core_and_deeper,
+)
 
 NOTEBOOKS = lesson_notebooks()
 IDS = [p.stem for p in NOTEBOOKS]
@@ -193,3 +201,14 @@ def test_selftest_transparent_figure(tmp_path: Path):
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps(nb))
     assert len(transparent_images(path)) == 1
+
+
+def test_going_deeper_blocks_count_as_deeper_not_core():
+    text = ("Core sentence here.\n\n"
+            "````{admonition} Going deeper: proofs\n:class: dropdown going-deeper\n\n"
+            "Deep words one two.\n\n```{math}\nx\n```\n\nStill deep.\n````\n\n"
+            "Back to core.\n\n```{admonition} A note\nNot deeper.\n```\n")
+    core, deeper = split_core_and_deeper(text)
+    assert prose_words(core) == 8  # Core sentence here / Back to core / Not deeper
+    assert "Deep words" in deeper and "Still deep" in deeper and "Back to core" in core
+    assert "Not deeper" in core
