@@ -26,7 +26,9 @@ The payload (``PAYLOAD_VERSION``)::
 
 A table ``over`` controls ``a, b`` holds, for every combination of their site-grid values, the rows
 that ``fn(a=..., b=...)`` returned, with the key columns ``a`` and ``b`` added; the chart's views
-that read it (``alt.NamedData(name)``) get a filter keeping the current combination.
+that read it (``alt.NamedData(name)``) get a filter keeping the current combination. A control that
+changes none of a table's stored numbers is dropped from its key after every combination was
+computed (the table is stored once for it: lossless).
 """
 
 from __future__ import annotations
@@ -180,14 +182,14 @@ def site_payload(site: Site, controls: Mapping[str, Any]) -> dict:
     tables = {}
     for tname, (over, fn) in site.tables.items():
         over = list(over)
+        results = {tuple(p.values()): _columns(fn(**p), tname) for p in combos(over)}
+        over, results = _drop_unused(over, results, grids)
         merged: dict[str, list] = {}
-        for params in combos(over):
-            cols = _columns(fn(**params), tname)
-            n = len(next(iter(cols.values())))
-            for c in over:
-                cols[c] = [params[c]] * n
-            for key, vals in cols.items():
-                merged.setdefault(key, []).extend(vals)
+        for key, cols in results.items():
+            n = len(next(iter(cols.values()))) if cols else 0
+            cols = dict(cols, **{c: [v] * n for c, v in zip(over, key)})
+            for column, vals in cols.items():
+                merged.setdefault(column, []).extend(vals)
         tables[tname] = {"over": over, "columns": merged}
 
     parts = site.readout if isinstance(site.readout, list) else [(list(controls), site.readout)]
@@ -208,6 +210,18 @@ def site_payload(site: Site, controls: Mapping[str, Any]) -> dict:
             "controls": out_controls, "tables": tables, "readout": readout,
             "spec": chart, "panels": panels,
             "shares": [float(s) for s in site.shares] if site.shares else [1.0] * len(panels)}
+
+
+def _drop_unused(over, results, grids):
+    """Every combination was computed; a control whose value changes no stored number of a table
+    (after rounding) is dropped from its key, and the table stored once for it (lossless)."""
+    for c in list(over):
+        i = over.index(c)
+        first = grids[c][0]
+        if all(cols == results[key[:i] + (first,) + key[i + 1:]] for key, cols in results.items()):
+            over = over[:i] + over[i + 1:]
+            results = {key[:i] + key[i + 1:]: cols for key, cols in results.items() if key[i] == first}
+    return over, results
 
 
 _NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?")

@@ -170,3 +170,175 @@ class Lesson04:
     def table_curves(row):
         tr, he = _Memoriser.losses(row["n_train"], row["eps"])
         return {"training set": tr, "held-out set": he}
+
+
+class _PosWeight:
+    """Lesson 5's imbalanced blobs (default_rng(5), 180 negatives, 20 positives) and its logistic
+    regression trained by gradient descent with celib's weighted gradient, rebuilt here."""
+
+    _data: dict = {}
+
+    @classmethod
+    def data(cls):
+        if not cls._data:
+            rng = np.random.default_rng(5)
+            X = np.vstack([rng.normal([-0.5, -0.5], 1.0, size=(180, 2)),
+                           rng.normal([1.5, 1.2], 1.0, size=(20, 2))])
+            cls._data.update(X1=np.c_[X, np.ones(200)], y=np.r_[np.zeros(180), np.ones(20)])
+        return cls._data["X1"], cls._data["y"]
+
+    @classmethod
+    def theta(cls, pos_weight, n_steps=1000):
+        X1, y = cls.data()
+        row_weight = np.where(y == 1, pos_weight, 1.0)
+        curvature = np.linalg.eigvalsh((X1 * row_weight[:, None]).T @ X1 / len(X1)).max() / 4
+        theta = np.zeros(3)
+        for _ in range(n_steps):
+            grad_z = celib.binary_cross_entropy_grad(y, X1 @ theta, pos_weight=pos_weight)
+            theta = theta - (X1.T @ grad_z) / curvature
+        return theta
+
+    @classmethod
+    def confusion(cls, pos_weight):
+        X1, y = cls.data()
+        said_yes = X1 @ cls.theta(pos_weight) > 0
+        return said_yes[y == 1].mean(), int(said_yes[y == 0].sum())
+
+
+@lesson("chapters/05_binary_cross_entropy")
+class Lesson05:
+    @staticmethod
+    def readout(pos_weight):
+        (r, f), (r1, f1) = _PosWeight.confusion(pos_weight), _PosWeight.confusion(1.0)
+        return (f"pos_weight {pos_weight:g}: recall {r:.2f}, {f} false alarms "
+                f"(unweighted: recall {r1:.2f}, {f1} false alarms)")
+
+    @staticmethod
+    def table_points(row):
+        X1, y = _PosWeight.data()
+        i = int(np.argmin(np.abs(X1[:, 0] - row["x1"]) + np.abs(X1[:, 1] - row["x2"])))
+        return {"x1": X1[i, 0], "x2": X1[i, 1], "class": f"{'positive (20)' if y[i] else 'negative (180)'}"}
+
+    @staticmethod
+    def _line(row, pw):
+        theta = _PosWeight.theta(pw)
+        return {"x2": -(theta[0] * row["x1"] + theta[2]) / theta[1]}
+
+    @staticmethod
+    def table_unweighted(row):
+        return Lesson05._line(row, 1.0)
+
+    @staticmethod
+    def table_weighted(row):
+        return Lesson05._line(row, row["pos_weight"])
+
+
+def _ch06_frame(temperature, shift):
+    """Lesson 6's four animal logits (ln of the tutorial's probabilities + 3) shifted, in float32."""
+    z = (np.log(np.array([0.775, 0.116, 0.039, 0.070])) + 3.0 + shift).astype(np.float32)
+    stable = celib.softmax(z, temperature=temperature)
+    with np.errstate(all="ignore"):
+        e = np.exp(z / np.float32(temperature))      # the naive textbook formula, on purpose
+        naive = e / e.sum()
+    loss = float(celib.sparse_categorical_cross_entropy(
+        [0], z[None, :].astype(np.float64) / temperature, from_logits=True))
+    return stable, naive, loss, float(celib.entropy(stable))
+
+
+@lesson("chapters/06_softmax_stability")
+class Lesson06:
+    ANIMALS = ["dog", "cat", "horse", "cheetah"]
+
+    @staticmethod
+    def readout(temperature, shift):
+        stable, naive, loss, entropy = _ch06_frame(temperature, shift)
+        status = ("naive formula fine" if np.isfinite(naive).all()
+                  else "naive formula nan (exp overflowed)")
+        return (f"T = {temperature:.2f}, logits + {shift:.0f}: loss for 'dog' "
+                f"{loss:.3f} nats, entropy {entropy:.3f} nats; {status}")
+
+    @staticmethod
+    def table_stable(row):
+        return {"q": _ch06_frame(row["temperature"], row.get("shift", 0.0))[0][Lesson06.ANIMALS.index(row["animal"])]}
+
+    @staticmethod
+    def table_naive(row):
+        naive = _ch06_frame(row["temperature"], row.get("shift", 0.0))[1]
+        assert np.isfinite(naive).all(), "a naive row where the naive formula overflowed"
+        return {"q": naive[Lesson06.ANIMALS.index(row["animal"])]}
+
+
+def _ch07_target(epsilon, classes):
+    return (1 - epsilon) * np.eye(classes)[0] + epsilon / classes
+
+
+def _ch07_loss(epsilon, classes, q_true):
+    """celib's sparse loss with label_smoothing, true class 0, the model's rest shared evenly."""
+    q = np.full(classes, (1 - q_true) / (classes - 1))
+    q[0] = q_true
+    return float(celib.sparse_categorical_cross_entropy([0], [q], label_smoothing=epsilon))
+
+
+@lesson("chapters/07_sparse_vs_categorical")
+class Lesson07:
+    @staticmethod
+    def readout(epsilon, classes):
+        target = _ch07_target(epsilon, classes)
+        floor = float(celib.entropy(target))
+        return (f"eps = {epsilon:.2f}, C = {classes}: target {target[0]:.3f} on the true "
+                f"class, {target[1]:.4f} on each other; smoothed loss at least "
+                f"{floor:.3f} nats, reached at q_true = {target[0]:.3f}")
+
+    @staticmethod
+    def table_target(row):
+        t = _ch07_target(row["epsilon"], row["classes"])
+        first = row["class"].startswith("true")
+        return {"target": t[0] if first else t[1], "one-hot": 1.0 if first else 0.0}
+
+    @staticmethod
+    def table_plain(row):
+        return {"loss": _ch07_loss(0.0, 10, row["q_true"])}
+
+    @staticmethod
+    def table_smooth(row):
+        return {"loss": _ch07_loss(row["epsilon"], row["classes"], row["q_true"])}
+
+    @staticmethod
+    def table_floor(row):
+        t = _ch07_target(row["epsilon"], row["classes"])
+        # the smoothed loss's minimum: at q_true = the target's own share, equal to its entropy
+        return {"q_true": t[0], "loss": _ch07_loss(row["epsilon"], row["classes"], t[0])}
+
+
+def _ch08(p_t, gamma):
+    """celib's focal loss, cross-entropy and gradient ratio on two-class rows [ln p_t, ln(1 - p_t)]."""
+    p_t = np.atleast_1d(np.asarray(p_t, dtype=float))
+    labels, logits = np.zeros(len(p_t), dtype=int), np.log(np.stack([p_t, 1 - p_t], axis=1))
+    ce = celib.sparse_categorical_cross_entropy(labels, logits, from_logits=True, reduction="none")
+    fl = celib.focal_loss(labels, logits, gamma=gamma, reduction="none")
+    g = (celib.focal_loss_grad(labels, logits, gamma=gamma, reduction="none")[:, 0]
+         / celib.softmax_cross_entropy_grad(labels, logits, reduction="none")[:, 0])
+    return ce, fl, g
+
+
+@lesson("chapters/08_weighted_and_focal")
+class Lesson08:
+    @staticmethod
+    def readout(gamma):
+        ce, fl, g = _ch08([0.1, 0.9], gamma)
+        return (f"gamma = {gamma:g}: at p_t = 0.9 the loss is {fl[1]:.4f} nats instead of "
+                f"{ce[1]:.4f} (times {fl[1] / ce[1]:.3g}); gradient scale "
+                f"g(0.1) = {g[0]:.3f}, g(0.9) = {g[1]:.3f}")
+
+    @staticmethod
+    def table_ce(row):
+        return {"loss": float(_ch08(row["p_t"], 0.0)[0][0])}
+
+    @staticmethod
+    def table_one(row):
+        return {"g": 1.0}
+
+    @staticmethod
+    def table_focal(row):
+        _, fl, g = _ch08(row["p_t"], row["gamma"])
+        return {"focal": float(fl[0]), "g": float(g[0])}
