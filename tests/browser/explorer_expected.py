@@ -342,3 +342,160 @@ class Lesson08:
     def table_focal(row):
         _, fl, g = _ch08(row["p_t"], row["gamma"])
         return {"focal": float(fl[0]), "g": float(g[0])}
+
+
+_GIB = 2**30
+
+
+def _mem(gib):
+    return f"{gib:.1f} GiB" if gib >= 0.1 else f"{gib * 1024:.1f} MiB"
+
+
+@lesson("chapters/10_llm_scale")
+class Lesson10:
+    """Memory arithmetic (no celib call in this explorer): tokens x V x bytes, and the fused tile
+    min(chunk, tokens) x min(chunk, V) x bytes."""
+
+    MODELS = {"GPT-2": 50_257, "Llama 3": 128_256, "Gemma": 256_000}
+
+    @staticmethod
+    def readout(log2_tokens, vocab, bytes_per_number, chunk_size):
+        tokens = 2**log2_tokens
+        logits = tokens * vocab * bytes_per_number / _GIB
+        tile = min(chunk_size, tokens) * min(chunk_size, vocab) * bytes_per_number / _GIB
+        return (f"{tokens:,} tokens, V = {vocab:,}, {bytes_per_number} bytes: "
+                f"logits {_mem(logits)}, logits + gradient {_mem(2 * logits)}; "
+                f"fused tile {chunk_size} x {chunk_size}: {_mem(tile)}")
+
+    @staticmethod
+    def table_big(row):
+        logits = 2**row["log2_tokens"] * row["vocab"] * row["bytes_per_number"] / _GIB
+        assert row["what"] in ("logits", "logits + gradient")
+        assert abs(row["v_k"] - row["vocab"] / 1000) <= 5e-4 * row["v_k"]
+        return {"gib": logits if row["what"] == "logits" else 2 * logits}
+
+    @staticmethod
+    def table_tile(row):
+        tokens = 2**row["log2_tokens"]
+        c = row["chunk_size"]
+        return {"gib": min(c, tokens) * min(c, row["vocab"]) * row["bytes_per_number"] / _GIB}
+
+    @staticmethod
+    def table_line(row):
+        return {"gib": 2 * 2**row["log2_tokens"] * row["v_k"] * 1000 * row["bytes_per_number"] / _GIB}
+
+    @staticmethod
+    def table_accelerator(row):
+        return {"gib": 80e9 / _GIB}
+
+    @staticmethod
+    def table_models(row):
+        v = Lesson10.MODELS[row["name"]]
+        return {"v_k": v / 1000, "gib": 2 * 2**row["log2_tokens"] * v * row["bytes_per_number"] / _GIB}
+
+
+class _Training:
+    """Lesson 9's four training runs (CE and MSE, small and large start), rebuilt here: the same
+    digits split and standardisation, the same mini-batch gradient descent with celib's gradients,
+    at the learning rates the lesson chose (read from its glued, nbval-checked outputs)."""
+
+    _runs: dict = {}
+    EPOCHS, BATCH, C = 30, 32, 10
+
+    @staticmethod
+    def _glued(name):
+        import json
+        from pathlib import Path
+
+        nb = json.loads((Path(__file__).resolve().parents[2] / "chapters" /
+                         "09_mse_vs_cross_entropy.ipynb").read_text(encoding="utf8"))
+        for cell in nb["cells"]:
+            for out in cell.get("outputs", []):
+                if (out.get("metadata", {}).get("scrapbook") or {}).get("name") == name:
+                    text = next(v for k, v in out["data"].items() if k.endswith("text/plain"))
+                    return float("".join(text))
+        raise KeyError(name)
+
+    @classmethod
+    def runs(cls):
+        if cls._runs:
+            return cls._runs
+        from sklearn.datasets import load_digits
+        from sklearn.model_selection import train_test_split
+
+        X, y = load_digits(return_X_y=True)
+        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+        mean, std = X_tr.mean(axis=0), X_tr.std(axis=0)
+        std[std == 0] = 1.0
+        X_tr, X_te = (X_tr - mean) / std, (X_te - mean) / std
+
+        def train(loss, lr0, init_scale):
+            rng = np.random.default_rng(1)
+            W = rng.normal(scale=init_scale, size=(X_tr.shape[1], cls.C))
+            b = np.zeros(cls.C)
+            Y = np.eye(cls.C)[y_tr]
+            n = len(y_tr)
+            total = cls.EPOCHS * int(np.ceil(n / cls.BATCH))
+            step, per_epoch = 0, []
+            for _ in range(cls.EPOCHS):
+                order = rng.permutation(n)
+                for start in range(0, n, cls.BATCH):
+                    idx = order[start:start + cls.BATCH]
+                    lr = lr0 * 0.5 * (1 + np.cos(np.pi * step / total))
+                    Z = X_tr[idx] @ W + b
+                    G = (celib.softmax_cross_entropy_grad(y_tr[idx], Z) if loss == "CE"
+                         else celib.mse_softmax_grad(Y[idx], Z))
+                    W = W - lr * X_tr[idx].T @ G
+                    b = b - lr * G.sum(axis=0)
+                    step += 1
+                per_epoch.append(celib.softmax(X_te @ W + b))
+            return per_epoch
+
+        for loss in ("CE", "MSE"):
+            cls._runs[(loss, "small")] = train(loss, cls._glued(f"ch09_lr_{loss.lower()}"), 0.01)
+            cls._runs[(loss, "large")] = train(loss, cls._glued(f"ch09_lr_big_{loss.lower()}"), 3.0)
+        cls._runs["y_test"] = y_te
+        return cls._runs
+
+    @classmethod
+    def accuracy(cls, loss, start, epoch):
+        r = cls.runs()
+        return float((r[(loss, start)][epoch - 1].argmax(axis=1) == r["y_test"]).mean())
+
+    @classmethod
+    def calibration(cls, loss, epoch):
+        r = cls.runs()
+        probs = r[(loss, "small")][epoch - 1]
+        return (celib.reliability_bins(r["y_test"], probs, n_bins=10),
+                float(celib.expected_calibration_error(r["y_test"], probs, n_bins=10)))
+
+
+@lesson("chapters/09_mse_vs_cross_entropy")
+class Lesson09:
+    @staticmethod
+    def readout(epoch):
+        acc = {loss: _Training.accuracy(loss, "small", epoch) for loss in ("CE", "MSE")}
+        ece = {loss: _Training.calibration(loss, epoch)[1] for loss in ("CE", "MSE")}
+        return (f"epoch {epoch}, small start: test accuracy CE {acc['CE']:.3f}, "
+                f"MSE {acc['MSE']:.3f}; ECE CE {ece['CE']:.3f}, MSE {ece['MSE']:.3f}")
+
+    @staticmethod
+    def table_accuracy(row):
+        loss, start = row["run"].replace(" start", "").split(", ")
+        return {"accuracy": _Training.accuracy(loss, start, row["epoch"])}
+
+    @staticmethod
+    def table_marker(row):
+        return {}
+
+    @staticmethod
+    def table_diagonal(row):
+        return {}
+
+    @staticmethod
+    def table_reliability(row):
+        bins, _ = _Training.calibration(row["loss"], row["epoch"])
+        centres = (bins.edges[:-1] + bins.edges[1:]) / 2
+        k = int(np.argmin(np.abs(centres - row["bin"])))
+        assert bins.count[k] > 0
+        return {"bin": centres[k], "accuracy": bins.accuracy[k]}
