@@ -126,21 +126,29 @@ class Exercise:
 
 @dataclasses.dataclass
 class Report:
-    """The outcome of one check; ``str(report)`` is what the learner reads."""
+    """The outcome of one check; ``str(report)`` is what the learner reads.
+
+    ``chosen`` inputs were run; ``generated`` is how many generated inputs were tried, 0 when
+    they were not (they run only once every chosen input passes: the learner fixes the first
+    failure first, and a failing search would only add seconds of shrinking).
+    """
 
     exercise: Exercise
-    checks: int
+    chosen: int
     failures: list[Failure]
     generated: int
 
     @property
     def passed(self) -> bool:
-        return not self.failures
+        return not self.failures and (self.generated > 0 or self.exercise.strategy is None)
 
     @property
     def score(self) -> float:
-        """Fraction of checks passed (the generated inputs count as one check)."""
-        return (self.checks - len(self.failures)) / self.checks
+        """Fraction of checks passed: each chosen input is one, the generated ones together one."""
+        total = self.chosen + (self.exercise.strategy is not None)
+        chosen_failed = sum(not f.where.startswith("the generated input") for f in self.failures)
+        generated_ok = self.generated > 0 and len(self.failures) == chosen_failed
+        return (self.chosen - chosen_failed + generated_ok) / total
 
     def __str__(self) -> str:
         return "\n".join(_wrap(line) for line in self._lines())
@@ -150,15 +158,17 @@ class Report:
     def _lines(self) -> list[str]:
         ex = self.exercise
         head = f"{ex.name}: {ex.signature}"
+        generated = f" and {self.generated} generated ones" if self.generated else ""
         if self.passed:
-            chosen = self.checks - (self.generated > 0)
-            generated = f" and {self.generated} generated ones" if self.generated else ""
-            return [head, f"PASSED: all {self.checks} checks ({chosen} chosen inputs"
-                          f"{generated}). Well done."]
+            return [head, f"PASSED: all {self.chosen} chosen inputs{generated}. Well done."]
         first, rest = self.failures[0], self.failures[1:]
-        lines = [f"{head}\nNOT YET: {self.checks - len(self.failures)} of {self.checks} checks "
-                 "passed. The first failure:",
-                 "  " + first.message.replace("\n", "\n  ")]
+        if first.where.startswith("the generated input"):
+            status = (f"NOT YET: all {self.chosen} chosen inputs pass, but one of {self.generated} "
+                      "generated inputs fails (shown as the smallest that fails):")
+        else:
+            status = (f"NOT YET: {self.chosen - len(self.failures)} of {self.chosen} chosen inputs "
+                      "pass. The first failure:")
+        lines = [head, status, "  " + first.message.replace("\n", "\n  ")]
         if rest:
             shown = "; ".join(f.where for f in rest[:3])
             more = f" and {len(rest) - 3} more" if len(rest) > 3 else ""
@@ -302,7 +312,7 @@ def _compare(ex: Exercise, args: tuple, where: str, got_raw, expected_raw) -> Fa
     expected = expected.astype(np.float64)
     got, err = _as_floats(got_raw)
     if err is not None:
-        return Failure(where, "not a number", f"at {where} {err}; the {ex.quantity} is "
+        return Failure(where, "not a number", f"not a number: at {where} {err}; the {ex.quantity} is "
                        f"{_describe_value(expected)}.")
     if got.shape != expected.shape:
         if got.size == 1 and expected.size == 1:
@@ -415,9 +425,9 @@ def grade(ex: Exercise, fn: Callable, *, hidden: bool = False) -> Report:
         if failure is not None:
             failures.append(failure)
     generated = 0
-    if ex.strategy is not None:
+    if ex.strategy is not None and not failures:
         generated = GENERATED_HIDDEN if hidden else GENERATED_PUBLIC
         failure = _generated_failure(ex, fn, generated)
         if failure is not None:
             failures.append(failure)
-    return Report(ex, len(cases) + (ex.strategy is not None), failures, generated)
+    return Report(ex, len(cases), failures, generated)
