@@ -35,6 +35,8 @@ cases, and an otter test can simply ``assert celib.exercises.grade(name, fn, hid
 
 from __future__ import annotations
 
+import textwrap
+
 from .checker import Case, Exercise, Mistake, Report, grade as _grade
 from .lessons_01_04 import EXERCISES as _EX_01_04
 from .lessons_05_07 import EXERCISES as _EX_05_07
@@ -70,6 +72,9 @@ def hint(name: str, number: int = 1) -> None:
     ex = get(name)
     if not 1 <= number <= len(ex.hints):
         raise ValueError(f"number must be in 1..{len(ex.hints)} for {name}; got {number}")
-    more = (f'\n(hint("{name}", {number + 1}) gives the next one.)'
-            if number < len(ex.hints) else "")
-    print(f"Hint {number} of {len(ex.hints)} for {ex.signature}: {ex.hints[number - 1]}{more}")
+    text = textwrap.fill(f"Hint {number} of {len(ex.hints)} for {ex.signature}: "
+                         f"{ex.hints[number - 1]}", width=88, break_long_words=False,
+                         break_on_hyphens=False)
+    if number < len(ex.hints):
+        text += f'\n(celib.exercises.hint("{name}", {number + 1}) gives the next one.)'
+    print(text)

@@ -32,6 +32,8 @@ __all__ = ["Case", "Mistake", "Exercise", "Failure", "Report", "grade", "fmt"]
 GENERATED_PUBLIC = 30
 GENERATED_HIDDEN = 120
 
+RAISED_AT = "The line that raised: "
+
 # Tolerances by the dtype of the reference result: a float16 answer has ~3 significant digits.
 _TOLERANCE = {
     np.dtype(np.float16): (3e-3, 3e-3),
@@ -179,6 +181,8 @@ class Report:
 
 def _wrap(line: str, width: int = 88) -> str:
     """Wrap one report line, keeping its indent (the reports are read at phone width too)."""
+    if line.lstrip().startswith(RAISED_AT):
+        return line  # a line of the learner's code: never broken
     indent = line[:len(line) - len(line.lstrip())]
     return textwrap.fill(line, width=width, subsequent_indent=indent + "  ",
                          break_long_words=False, break_on_hyphens=False)
@@ -235,7 +239,7 @@ def _where_raised(exc: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if "numpy" not in f.filename and not f.filename.endswith("checker.py")]
     if frames and frames[-1].line:
-        return f" (in the line `{frames[-1].line.strip()}`)"
+        return f"\n{RAISED_AT}{frames[-1].line.strip()}"
     return ""
 
 
@@ -382,7 +386,7 @@ def run_case(ex: Exercise, fn, args: tuple, where: str, *, max_bytes=None,
         text = str(error).strip().splitlines()[0] if str(error).strip() else ""
         detail = f": {text}" if text else ""
         return Failure(where, "error", f"error: at {where} your function raised "
-                                       f"{type(error).__name__}{detail}{_where_raised(error)}.")
+                                       f"{type(error).__name__}{detail}.{_where_raised(error)}")
     failure = _compare(ex, args, where, result, expected)
     if failure is None and max_bytes is not None and peak > max_bytes:
         failure = Failure(where, "memory",
