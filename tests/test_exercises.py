@@ -146,7 +146,7 @@ def test_check_and_hint_print(capsys):
     out = capsys.readouterr().out
     assert out.startswith("Hint 1 of 2 for entropy_bits(p):")
     assert 'celib.exercises.hint("ch01-entropy-bits", 2) gives the next one.' in out
-    assert max(len(line) for line in out.splitlines()) <= 88
+    assert max(len(line) for line in out.splitlines()) <= 76
     cx.hint("ch01-entropy-bits", 2)
     assert "next one" not in capsys.readouterr().out
 
@@ -162,7 +162,7 @@ def test_bad_arguments_name_the_problem():
 
 def test_report_lines_fit_a_narrow_page():
     text = str(cx.grade("ch08-weighted-mean", lambda labels, z, w: 0.0))
-    assert max(len(line) for line in text.splitlines()) <= 88
+    assert max(len(line) for line in text.splitlines()) <= 76
 
 
 @pytest.mark.parametrize("value, text", [(800.0, "800.0"), (np.inf, "inf"), (-np.inf, "-inf"),

@@ -87,6 +87,13 @@ def test_exercise_cells_hold_task_starter_hint_and_solution(name):
     assert _stdout(part["solution"]).startswith(f"{name}: {ex.signature}\nPASSED")
     assert _source(part["solution-end"]) == "```{solution-end}\n```"
 
+    # the site's code boxes show about 80 characters; the reports wrap at 76
+    for p in ("starter", "hint", "solution"):
+        source, shown = _source(part[p]), _stdout(part[p])
+        assert max(len(line) for line in source.splitlines()) <= 76, p
+        assert max(len(line) for line in shown.splitlines()
+                   if not line.lstrip().startswith("The line that raised")) <= 76, p
+
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_cells_run_on_their_own_and_reproduce_their_stored_reports(lesson):

@@ -73,7 +73,7 @@ def hint(name: str, number: int = 1) -> None:
     if not 1 <= number <= len(ex.hints):
         raise ValueError(f"number must be in 1..{len(ex.hints)} for {name}; got {number}")
     text = textwrap.fill(f"Hint {number} of {len(ex.hints)} for {ex.signature}: "
-                         f"{ex.hints[number - 1]}", width=88, break_long_words=False,
+                         f"{ex.hints[number - 1]}", width=76, break_long_words=False,
                          break_on_hyphens=False)
     if number < len(ex.hints):
         text += f'\n(celib.exercises.hint("{name}", {number + 1}) gives the next one.)'

@@ -179,7 +179,7 @@ class Report:
         return "\n".join(lines).splitlines()
 
 
-def _wrap(line: str, width: int = 88) -> str:
+def _wrap(line: str, width: int = 76) -> str:
     """Wrap one report line, keeping its indent (the reports are read at phone width too)."""
     if line.lstrip().startswith(RAISED_AT):
         return line  # a line of the learner's code: never broken

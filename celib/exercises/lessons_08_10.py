@@ -260,9 +260,9 @@ ECE = Exercise(
                                                  [0.9, 0.1]]), 4),
              "labels = [0, 0, 0, 1], probs = [[0.75, 0.25], [0.25, 0.75], [0.6, 0.4], "
              "[0.9, 0.1]], n_bins = 4 (confidence 0.75 on a bin edge)"),
-        Case((np.array([0, 0, 0]), np.array([[1.0, 0.0], [0.2, 0.8], [0.6, 0.4]]), 5),
-             "labels = [0, 0, 0], probs = [[1.0, 0.0], [0.2, 0.8], [0.6, 0.4]], n_bins = 5 "
-             "(confidence 1.0)"),
+        Case((np.array([1, 0, 0]), np.array([[1.0, 0.0], [0.2, 0.8], [0.6, 0.4]]), 5),
+             "labels = [1, 0, 0], probs = [[1.0, 0.0], [0.2, 0.8], [0.6, 0.4]], n_bins = 5 "
+             "(a wrong answer at confidence 1.0)"),
         Case((np.array([2, 0, 1]), np.array([[0.1, 0.3, 0.6], [0.5, 0.3, 0.2], [0.2, 0.2, 0.6]]),
               15), "three classes, labels = [2, 0, 1], n_bins = 15 (most bins empty)"),
         Case((np.array([1, 1, 0, 2, 2, 0]),
