@@ -76,11 +76,15 @@ def as_float_array(x, name: str, dtype: np.dtype | None = None) -> np.ndarray:
 
 
 def check_probabilities(
-    p: np.ndarray, name: str, *, axis: int | None = -1, could_be_logits: bool = False
+    p: np.ndarray, name: str, *, axis: int | None = -1, could_be_logits: bool = False,
+    shown_axis: int | None = None, whole_option: str | None = "",
 ) -> np.ndarray:
     """Check that ``p`` holds probabilities; with ``axis``, that they also sum to 1 along it.
 
     ``could_be_logits`` adds the from_logits hint, for arguments of functions that take it.
+    ``shown_axis`` is the axis to name in the message when the caller moved the class axis;
+    ``whole_option`` (e.g. ``" or axis=None"``) is offered beside ``p.ravel()`` for a joint table;
+    None where the array cannot be a joint table (a loss's batch of predictions, one per row).
 
     The tolerance is ``sqrt(eps)`` of the dtype (about 3e-4 in float32, 1.5e-8 in float64): wide
     enough for a softmax computed in that dtype, narrow enough to catch a forgotten normalisation.
@@ -94,18 +98,55 @@ def check_probabilities(
     p = np.clip(p, 0, 1)
     if axis is not None:
         sums = p.sum(axis=axis, dtype=np.float64)
-        # At least 1e-6: probabilities computed in float32 and then cast to float64 are still
-        # probabilities, even though their sums are only float32-accurate.
-        off = np.abs(sums - 1) > max(tol, 1e-6) * max(1, p.shape[axis] ** 0.5)
+        off = np.abs(sums - 1) > sum_tolerance(p.shape[axis], p.dtype)
         if np.any(off):
-            where = "it" if p.ndim == 1 else _where(np.atleast_1d(off)).replace("index", "row")
-            fix = f"normalise with {name} / {name}.sum(axis=-1, keepdims=True)"
-            fix += ", or pass logits with from_logits=True" if could_be_logits else ""
-            raise ValueError(
-                f"{name} must sum to 1 along its class axis; {where} sums to"
-                f" {_first(np.atleast_1d(sums), np.atleast_1d(off)):.10g} ({fix})"
-            )
+            raise ValueError(_sum_message(p, name, axis, sums, off, could_be_logits,
+                                          axis if shown_axis is None else shown_axis, whole_option))
     return p
+
+
+def _sum_message(p, name, axis, sums, off, could_be_logits, shown_axis, whole_option) -> str:
+    """Why ``p`` is not a distribution along ``axis``, and the fix that gives the right answer.
+
+    For a 2-D or larger array there are two readings, and the fix differs: each row its own
+    distribution (normalise the rows), or the whole array one joint distribution (ravel it, after
+    dividing by the total if these are counts). Normalising the rows of a joint table gives a
+    plausible wrong answer, so that fix is never offered alone.
+    """
+    logits = ", or pass logits with from_logits=True" if could_be_logits else ""
+    value = _first(np.atleast_1d(sums), np.atleast_1d(off))
+    if p.ndim == 1:
+        return (f"{name} must sum to 1 along its class axis; it sums to {value:.10g}"
+                f" (normalise with {name} / {name}.sum(){logits})")
+    where = _where(np.atleast_1d(off)).replace("index", "row")
+    head = f"{name} must sum to 1 along its class axis (axis={shown_axis}); {where} sums to {value:.10g}"
+    if whole_option is None:  # one distribution per row, by the function's contract
+        return f"{head} (normalise with {name} / {name}.sum(axis={shown_axis}, keepdims=True){logits})"
+    total = float(p.sum(dtype=np.float64))
+    if abs(total - 1) <= sum_tolerance(p.size, p.dtype):
+        return (f"{head}; {name} sums to 1 as a whole: if it is a joint distribution, pass"
+                f" {name}.ravel(){whole_option}; if each row is its own distribution, fix the rows")
+    return (f"{head} (if each row is its own distribution, normalise with"
+            f" {name} / {name}.sum(axis={shown_axis}, keepdims=True){logits}; if the whole array is one"
+            f" joint distribution, divide by {name}.sum() and pass {name}.ravel(){whole_option})")
+
+
+def sum_tolerance(n: int, dtype: np.dtype) -> float:
+    """How far from 1 the sum of ``n`` probabilities of ``dtype`` may be and still count as 1."""
+    # At least 1e-6: probabilities computed in float32 and then cast to float64 are still
+    # probabilities, even though their sums are only float32-accurate.
+    return max(float(np.sqrt(np.finfo(dtype).eps)), 1e-6) * max(1, n**0.5)
+
+
+def check_joint(p: np.ndarray, name: str) -> np.ndarray:
+    """Check that the whole of ``p`` is one distribution: probabilities that sum to 1 together."""
+    total = float(p.sum(dtype=np.float64))
+    if (p >= 0).all() and abs(total - 1) > sum_tolerance(p.size, p.dtype):  # e.g. a table of counts
+        raise ValueError(
+            f"{name} must be a joint distribution whose entries all together sum to 1; they sum to"
+            f" {total:.10g} (divide by {name}.sum() if these are counts)"
+        )
+    return check_probabilities(p, name, axis=None)
 
 
 def check_labels(labels, name: str, num_classes: int, *, ignore_index: int | None = None) -> np.ndarray:

@@ -131,7 +131,8 @@ def softmax_cross_entropy_grad(
     raw = v.as_array(labels_or_onehot, "labels_or_onehot")
     p = np.exp(_log_softmax(z))
     if raw.shape == z.shape:
-        y = v.check_probabilities(v.as_float_array(raw, "labels_or_onehot", z.dtype), "labels_or_onehot")
+        y = v.check_probabilities(v.as_float_array(raw, "labels_or_onehot", z.dtype), "labels_or_onehot",
+                                    whole_option=None)
         grad = p - y
     elif raw.shape == z.shape[:-1]:
         labels = v.check_labels(raw, "labels_or_onehot", z.shape[-1])
@@ -157,7 +158,8 @@ def _weighted_softmax_cross_entropy_grad(raw, logits, class_weight, smoothing, i
     if raw.shape == z.shape:
         if ignore_index is not None:
             raise ValueError("ignore_index applies to integer labels; drop it for one-hot or soft targets")
-        y = v.check_probabilities(v.as_float_array(raw, "labels_or_onehot", z.dtype), "labels_or_onehot")
+        y = v.check_probabilities(v.as_float_array(raw, "labels_or_onehot", z.dtype), "labels_or_onehot",
+                                    whole_option=None)
     elif raw.shape == z.shape[:-1]:
         labels = v.check_labels(raw, "labels_or_onehot", num_classes, ignore_index=ignore_index)
         if ignore_index is not None:

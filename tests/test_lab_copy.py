@@ -234,3 +234,25 @@ def test_solution_end_keeps_what_follows_in_its_cell(tmp_path):
     nb, _ = transform_notebook(lesson, "x", Book(src, ROOT))
     end = nb["cells"][3]["source"]
     assert end.startswith("###### End of the solution\n\n```{exercise}\n:label: b\nTwo with 0.2.")
+
+
+def test_glue_figure_in_a_going_deeper_block_becomes_the_stored_image(tmp_path):
+    png = "iVBORw0KGgo="
+    fig_out = {"output_type": "display_data", "metadata": {"scrapbook": {"name": "ch01_fig_deep",
+               "mime_prefix": "application/papermill.record/"}},
+               "data": {"application/papermill.record/image/png": png,
+                        "application/papermill.record/text/plain": "<Figure size 640x480 with 1 Axes>"}}
+    text = ("````{admonition} Going deeper: a picture\n:class: dropdown going-deeper\n\n"
+            "```{glue:figure} ch01_fig_deep\n:name: fig-ch01-deep\n:alt: A rising curve of loss against margin.\n\n"
+            "The loss falls as the margin grows.\n```\n````\n")
+    nb = _nb(_md(text), _code("glue('ch01_fig_deep', fig, display=False)", outputs=[fig_out]))
+    src = tmp_path / "chapters"
+    _write(src / "01_deep.ipynb", nb)
+    (src / "appendix_glossary.md").write_text("# Glossary\n")
+    out, problems = transform_notebook(nb, "01_deep", Book(src, root=tmp_path))
+    assert not problems
+    md = out["cells"][0]["source"]
+    md = "".join(md) if isinstance(md, list) else md
+    assert f"![A rising curve of loss against margin.](data:image/png;base64,{png})" in md
+    assert "*The loss falls as the margin grows.*" in md
+    assert "{glue:figure}" not in md and "{admonition} Going deeper" in md

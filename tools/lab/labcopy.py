@@ -19,6 +19,8 @@ cells:
 
 * ``{glue:text}`key:fmt` `` becomes the number, formatted by myst-nb's own formatter from the
   notebook's stored glue outputs (cross-page ``path::key:fmt`` from the other notebook);
+* a ``{glue:figure}`` block (how a collapsed "Going deeper" block shows a figure) becomes the
+  stored image, with its alt text and its caption in italics;
 * ``{doc}`target` `` becomes a link to target.ipynb / target.md titled like the website;
 * ``{cite}`` / ``{cite:t}`` become "[Author, year]" / "Author [year]" (as on the website) from
   references.bib, linked to the reference's URL or DOI (else to the bibliography page);
@@ -64,6 +66,8 @@ HEADING_COLLAPSED = "jp-MarkdownHeadingCollapsed"
 BIBLIOGRAPHY = "bibliography.md"
 
 ROLE = re.compile(r"\{(?P<role>[a-z]+(?::[a-z]+)?)\}`(?P<content>[^`]*)`")
+GLUE_FIGURE = re.compile(r"^[ \t]*(?P<fence>`{3,}|:{3,})\{glue:figure\}[ \t]+(?P<key>[^\n]+)\n(?P<body>.*?)^[ \t]*(?P=fence)[ \t]*$\n?",
+                         re.M | re.S)
 TITLED = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 LABEL_TARGET = re.compile(r"^\((?P<label>[^()\s]+)\)=\s*$", re.M)
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
@@ -387,7 +391,22 @@ class Rewriter:
         where = "above" if index < self.cell_index else "below"
         return f"the figure {where}"
 
+    def glue_figure(self, match: re.Match) -> str:
+        """A ``{glue:figure}`` block (e.g. inside a "Going deeper" dropdown) becomes the stored image
+        with its alt text and caption: jupyterlab-myst cannot read myst-nb's glue outputs."""
+        key, body = match.group("key").strip(), match.group("body")
+        data = self.glue.get(key, {})
+        if "image/png" not in data:
+            self.missing_glue.append(key)
+            return match.group(0)
+        options = dict(re.findall(r"^:([\w-]+):[ \t]*(.*)$", body, re.M))
+        caption = re.sub(r"^:[\w-]+:.*$\n?", "", body, flags=re.M).strip()
+        alt = options.get("alt", caption or key).replace("]", ")").replace("[", "(")
+        image = f"![{alt}](data:image/png;base64,{''.join(data['image/png']).strip()})"
+        return image + (f"\n\n*{caption}*" if caption else "") + "\n"
+
     def markdown(self, text: str) -> str:
+        text = GLUE_FIGURE.sub(self.glue_figure, text)
         out = rewrite_outside_code(text, lambda chunk: ROLE.sub(self.role, chunk))
         # "the figure below shows ..." at the start of a sentence
         return re.sub(r"(^|[.!?]\s+|\n\n)(the figure|a figure)", lambda m: m.group(1) + m.group(2)[0].upper() + m.group(2)[1:], out)
