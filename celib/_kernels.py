@@ -345,7 +345,7 @@ def sparse_cross_entropy(labels, logits: np.ndarray, *, ignore_index, class_weig
     if keep is not None:
         losses = np.where(keep, losses, 0).astype(dtype, copy=False)
         weights = keep.astype(dtype) if weights is None else np.where(keep, weights, 0)
-    return np.asarray(v.reduce(losses, reduction, weights)).astype(dtype)[()]
+    return v.finish(losses, reduction, dtype, weights)
 
 
 def softmax_cross_entropy_grad(labels, logits: np.ndarray, *, reduction: str):

@@ -90,7 +90,7 @@ def _smooth(targets: np.ndarray, label_smoothing: float, num_classes: int) -> np
 
 
 def _finish(losses: np.ndarray, reduction: str, dtype: np.dtype, weights: np.ndarray | None = None):
-    return np.asarray(v.reduce(losses, reduction, weights)).astype(dtype)[()]
+    return v.finish(losses, reduction, dtype, weights)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def binary_cross_entropy(
     if from_logits and eps is not None:
         raise ValueError("eps clips probabilities; with from_logits=True the loss is already exact (drop eps)")
     pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=None)
-    t = v.check_probabilities(v.as_float_array(y_true, "y_true", pred.dtype), "y_true", axis=None)
+    t = v.probabilities(y_true, "y_true", pred.dtype, axis=None)
     v.check_same_shape(t, pred, "y_true", "y_pred")
     t = t * (1 - smoothing) + smoothing / 2 if smoothing else t
     w = 1 if pos_weight is None else _pos_weight(pos_weight, pred)
@@ -263,7 +263,7 @@ def categorical_cross_entropy(
     smoothing = v.check_fraction(label_smoothing, "label_smoothing")
     eps = _eps_for(from_logits, eps)
     pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=axis)
-    y = v.as_float_array(y_true, "y_true", pred.dtype)
+    y = v.as_float_array(y_true, "y_true")  # checked in its own dtype, then cast
     if y.ndim == pred.ndim - 1 and y.shape == pred.shape[:-1]:
         raise ValueError(
             f"y_true has shape {y.shape} but y_pred has shape {np.shape(y_pred)}: y_true looks like"
@@ -271,7 +271,7 @@ def categorical_cross_entropy(
         )
     y = np.moveaxis(y, axis, -1) if y.ndim == pred.ndim else y
     v.check_same_shape(y, pred, "y_true", "y_pred")
-    y = v.check_probabilities(y, "y_true", axis=-1, shown_axis=axis, whole_option=None)
+    y = v.check_probabilities(y, "y_true", axis=-1, shown_axis=axis, whole_option=None).astype(pred.dtype)
     num_classes = pred.shape[-1]
     w = v.check_class_weight(class_weight, num_classes, pred.dtype)
 
@@ -528,7 +528,7 @@ def binary_focal_loss(y_true, logits, *, gamma: float = 2.0, alpha=None, reducti
     reduction = v.check_reduction(reduction)
     gamma = v.check_nonnegative(gamma, "gamma")
     z, dtype = _prediction(logits, from_logits=True, axis=None, name="logits")
-    t = v.check_probabilities(v.as_float_array(y_true, "y_true", z.dtype), "y_true", axis=None)
+    t = v.probabilities(y_true, "y_true", z.dtype, axis=None)
     v.check_same_shape(t, z, "y_true", "logits")
     a_pos, a_neg = v.binary_focal_alpha(alpha)
     log_p, log_1mp = -_softplus(-z), -_softplus(z)

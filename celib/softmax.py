@@ -113,7 +113,9 @@ def softmax(x, *, axis: int = -1, temperature: float = 1.0):
     axis : int, default -1
         The class axis.
     temperature : float, default 1.0
-        :math:`T > 0`. Larger values flatten the distribution, smaller values sharpen it.
+        :math:`T > 0`. Larger values flatten the distribution, smaller values sharpen it; as
+        :math:`T \to 0` it becomes one-hot on the maximum (shared equally between tied maxima),
+        which is what a tiny ``T`` returns, never NaN.
 
     Returns
     -------
@@ -132,8 +134,16 @@ def softmax(x, *, axis: int = -1, temperature: float = 1.0):
     x, dtype = _logits(x)
     axis = v.check_axis(axis, x.ndim)
     t = v.check_positive(temperature, "temperature")
-    z = x / x.dtype.type(t)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    with np.errstate(over="ignore", under="ignore"):
+        t_in_dtype = x.dtype.type(t)
+    if t_in_dtype == 0 or not np.isfinite(t_in_dtype):
+        x = x.astype(np.float64)  # T is beyond the dtype's range: divide in float64
+    # Shift before dividing: (x - m) / T is <= 0 for every T, so a tiny T (1e-35 in float32)
+    # sends the other entries to -inf (probability 0) and keeps the maximum at 0, where x / T
+    # would overflow to inf and inf - inf give NaN.
+    with np.errstate(over="ignore"):
+        z = (x - x.max(axis=axis, keepdims=True)) / x.dtype.type(t)
+    e = np.exp(z)
     return (e / e.sum(axis=axis, keepdims=True)).astype(dtype)
 
 

@@ -523,5 +523,67 @@ def keras_on_backends(backends=BACKENDS, timeout: float = 300) -> dict[str, dict
     return results
 
 
+# --------------------------------------------------------------------------- one probe, one process
+def run_probe(name: str, *args, timeout: float = 300) -> dict:
+    """``_fwprobe.<name>(*args)`` in a fresh Python process, its JSON result returned.
+
+    For measurements that must not run in the notebook's kernel: the PyTorch profiler writes
+    timestamped log lines to the process's stderr, and torch.distributed starts processes of its own.
+    """
+    here = Path(__file__).resolve().parent
+    env = dict(os.environ, **QUIET_ENV)
+    env["PYTHONPATH"] = os.pathsep.join([str(here), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    code = (f"import json, _fwprobe; print('@@' + json.dumps(_fwprobe.{name}(*json.loads({json.dumps(json.dumps(args))}))))")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("@@")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"probe {name} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    return json.loads(lines[-1][2:])
+
+
+def bias_inputs(tokens: int = 64, hidden: int = 32, vocab: int = 1000, seed: int = 11):
+    """Seeded float32 hidden states (tokens, hidden), weight (vocab, hidden) and bias (vocab,)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=(tokens, hidden)).astype(np.float32),
+            rng.normal(size=(vocab, hidden)).astype(np.float32),
+            rng.normal(size=vocab).astype(np.float32))
+
+
+def torch_bias_allocations() -> dict:
+    """Bytes each ATen operator allocates for three spellings of ``hidden @ weight.T + bias``.
+
+    Measured with ``torch.profiler`` (``profile_memory=True`` records every allocation of the CPU
+    allocator against the operator that made it), float32, the inputs of :func:`bias_inputs`.
+    """
+    import torch
+    import torch.nn.functional as F
+    from torch.profiler import ProfilerActivity, profile
+
+    h, w, b = (torch.from_numpy(a) for a in bias_inputs())
+    h3 = h.reshape(4, -1, h.shape[1])  # the same states as (batch, positions, hidden)
+    routes = {
+        "F.linear(hidden, weight, bias)": lambda: F.linear(h, w, b),
+        "F.linear, hidden of shape (B, T, H)": lambda: F.linear(h3, w, b),
+        "hidden @ weight.T + bias": lambda: h @ w.T + b,
+    }
+    r = {}
+    for name, fn in routes.items():
+        with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+            out = fn()
+        r[name] = {"allocations": [[e.name, int(e.self_cpu_memory_usage)] for e in prof.events()
+                                   if e.self_cpu_memory_usage > 0],
+                   "logits": out.reshape(-1, w.shape[0]).numpy().tolist()}
+    return r
+
+
+def torch_vocab_parallel(outdir: str) -> dict:
+    """Vocabulary-parallel cross-entropy on torch.distributed (gloo, 4 CPU processes): see _fwdist."""
+    import _fwdist
+
+    return _fwdist.run(outdir)
+
+
 if __name__ == "__main__":  # python chapters/_fwprobe.py: print every backend's measurements
     print(json.dumps(keras_on_backends(), indent=1))

@@ -181,16 +181,27 @@ def test_probabilities_normalised_in_low_precision_are_accepted(dtype):
     assert celib.entropy(p) == pytest.approx(math.log(7), rel=5e-3, abs=0)
 
 
-def test_kl_divergence_returns_a_rounding_level_negative_total_as_zero():
-    # p ln p - p ln q summed in floating point can land a few ulps below 0 when q is p up to
-    # rounding; the docstring promises the lower bound 0 instead.
+def test_kl_divergence_is_not_clamped_and_matches_mpmath_on_the_exact_inputs():
+    # q is p up to rounding, renormalised: the exact KL of these float64 numbers is a
+    # rounding-level number of either sign. The old code clamped negatives to 0, hiding whatever
+    # made them; now the value is the KL of the inputs as given, to float64 accuracy.
+    import mpmath
+
     rng = np.random.default_rng(0)
-    p = rng.dirichlet(np.ones(7), size=2000)
+    p = rng.dirichlet(np.ones(7), size=200)
     q = p * (1 + 1e-15 * rng.standard_normal(p.shape))
     q = q / q.sum(axis=-1, keepdims=True)
-    raw = (p * np.log(p) - p * np.log(q)).sum(axis=-1)
-    assert raw.min() < 0, "the example no longer produces a negative rounding error"
-    assert np.all(celib.kl_divergence(p, q) >= 0)
+    got = celib.kl_divergence(p, q)
+    negative = 0
+    with mpmath.workdps(50):
+        for i in range(200):
+            terms = [mpmath.mpf(a) * mpmath.log(mpmath.mpf(a) / mpmath.mpf(b)) for a, b in zip(p[i], q[i])]
+            exact = mpmath.fsum(terms)
+            scale = mpmath.fsum(abs(t) for t in terms)
+            assert abs(float(got[i] - exact)) <= 16 * np.finfo(float).eps * float(scale) + 1e-300
+            negative += exact < 0
+    assert negative > 0, "the example no longer has an exactly negative KL of rounded inputs"
+    assert (got < 0).sum() > 0
 
 
 def test_kl_divergence_takes_the_reference_first_and_averages_over_it():
