@@ -50,6 +50,12 @@ $(FW_STAMP): $(STAMP) requirements-frameworks.txt
 	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps --dest $(VENV)/wheels torchvision==0.28.0
 	touch $(FW_STAMP)
 
+# The Citation File Format schema for tests/test_citation.py, read from the pinned cffconvert wheel
+# (downloaded, not installed: cffconvert 2.0.0 would pin jsonschema < 4).
+CFF_WHEEL := $(VENV)/wheels/cffconvert-2.0.0-py3-none-any.whl
+$(CFF_WHEEL): $(STAMP)
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps --dest $(VENV)/wheels cffconvert==2.0.0
+
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --path-output . --builder html $(BOOK_FLAGS)
 	@echo "Book built: file://$(CURDIR)/_build/html/index.html"
@@ -64,7 +70,7 @@ test: $(STAMP) $(FW_STAMP)
 	echo "make test: all green"
 
 # celib unit, property and differential tests, plus notebook hygiene
-test-lib: $(STAMP) $(FW_STAMP)
+test-lib: $(STAMP) $(FW_STAMP) $(CFF_WHEEL)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/lab
 
 # every notebook re-executed in a fresh kernel and compared with its stored outputs (strict)

@@ -24,7 +24,9 @@ from .grad import (
     mse_softmax_grad,
     softmax_cross_entropy_grad,
 )
+from .gaussian import gaussian_kl
 from .info import cross_entropy, entropy, kl_divergence, surprisal
+from .joint import conditional_entropy, joint_entropy, mutual_information
 from .losses import (
     binary_cross_entropy,
     binary_focal_loss,
@@ -53,6 +55,10 @@ __all__ = [
     "entropy",
     "cross_entropy",
     "kl_divergence",
+    "joint_entropy",
+    "conditional_entropy",
+    "mutual_information",
+    "gaussian_kl",
     # prefix codes
     "huffman_code_lengths",
     "prefix_codewords",

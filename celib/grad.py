@@ -131,7 +131,8 @@ def softmax_cross_entropy_grad(
     raw = v.as_array(labels_or_onehot, "labels_or_onehot")
     p = np.exp(_log_softmax(z))
     if raw.shape == z.shape:
-        y = v.check_probabilities(v.as_float_array(raw, "labels_or_onehot", z.dtype), "labels_or_onehot")
+        y = v.probabilities(raw, "labels_or_onehot", z.dtype,
+                                    whole_option=None)
         grad = p - y
     elif raw.shape == z.shape[:-1]:
         labels = v.check_labels(raw, "labels_or_onehot", z.shape[-1])
@@ -157,7 +158,8 @@ def _weighted_softmax_cross_entropy_grad(raw, logits, class_weight, smoothing, i
     if raw.shape == z.shape:
         if ignore_index is not None:
             raise ValueError("ignore_index applies to integer labels; drop it for one-hot or soft targets")
-        y = v.check_probabilities(v.as_float_array(raw, "labels_or_onehot", z.dtype), "labels_or_onehot")
+        y = v.probabilities(raw, "labels_or_onehot", z.dtype,
+                                    whole_option=None)
     elif raw.shape == z.shape[:-1]:
         labels = v.check_labels(raw, "labels_or_onehot", num_classes, ignore_index=ignore_index)
         if ignore_index is not None:
@@ -221,7 +223,7 @@ def binary_cross_entropy_grad(
     reduction = v.check_reduction(reduction)
     smoothing = v.check_fraction(label_smoothing, "label_smoothing")
     z, dtype = _logits(logits)
-    t = v.check_probabilities(v.as_float_array(y_true, "y_true", z.dtype), "y_true", axis=None)
+    t = v.probabilities(y_true, "y_true", z.dtype, axis=None)
     v.check_same_shape(t, z, "y_true", "logits")
     if smoothing:
         t = t * (1 - smoothing) + smoothing / 2
@@ -420,7 +422,7 @@ def binary_focal_loss_grad(y_true, logits, *, gamma: float = 2.0, alpha=None, re
     reduction = v.check_reduction(reduction)
     gamma = v.check_nonnegative(gamma, "gamma")
     z, dtype = _logits(logits)
-    t = v.check_probabilities(v.as_float_array(y_true, "y_true", z.dtype), "y_true", axis=None)
+    t = v.probabilities(y_true, "y_true", z.dtype, axis=None)
     v.check_same_shape(t, z, "y_true", "logits")
     a_pos, a_neg = v.binary_focal_alpha(alpha)
     log_p, log_1mp = -_softplus(-z), -_softplus(z)

@@ -57,13 +57,15 @@ def _prediction(y_pred, *, from_logits: bool, axis: int | None, name: str = "y_p
     """Validated predictions (class axis moved last) in the working dtype, plus the output dtype."""
     arr = v.as_float_array(y_pred, name)
     dtype = arr.dtype
+    shown = axis
     if axis is not None:
         axis = v.check_axis(axis, arr.ndim)
         arr = np.moveaxis(arr, axis, -1)
     if not isinstance(from_logits, (bool, np.bool_)):
         raise TypeError(f"from_logits must be True or False; got {from_logits!r}")
     if not from_logits:
-        arr = v.check_probabilities(arr, name, axis=-1 if axis is not None else None, could_be_logits=True)
+        arr = v.check_probabilities(arr, name, axis=-1 if axis is not None else None, could_be_logits=True,
+                                    shown_axis=shown, whole_option=None)
     return arr.astype(v.work_dtype(dtype), copy=False), dtype
 
 
@@ -88,7 +90,7 @@ def _smooth(targets: np.ndarray, label_smoothing: float, num_classes: int) -> np
 
 
 def _finish(losses: np.ndarray, reduction: str, dtype: np.dtype, weights: np.ndarray | None = None):
-    return np.asarray(v.reduce(losses, reduction, weights)).astype(dtype)[()]
+    return v.finish(losses, reduction, dtype, weights)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,7 +160,7 @@ def binary_cross_entropy(
     if from_logits and eps is not None:
         raise ValueError("eps clips probabilities; with from_logits=True the loss is already exact (drop eps)")
     pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=None)
-    t = v.check_probabilities(v.as_float_array(y_true, "y_true", pred.dtype), "y_true", axis=None)
+    t = v.probabilities(y_true, "y_true", pred.dtype, axis=None)
     v.check_same_shape(t, pred, "y_true", "y_pred")
     t = t * (1 - smoothing) + smoothing / 2 if smoothing else t
     w = 1 if pos_weight is None else _pos_weight(pos_weight, pred)
@@ -261,7 +263,7 @@ def categorical_cross_entropy(
     smoothing = v.check_fraction(label_smoothing, "label_smoothing")
     eps = _eps_for(from_logits, eps)
     pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=axis)
-    y = v.as_float_array(y_true, "y_true", pred.dtype)
+    y = v.as_float_array(y_true, "y_true")  # checked in its own dtype, then cast
     if y.ndim == pred.ndim - 1 and y.shape == pred.shape[:-1]:
         raise ValueError(
             f"y_true has shape {y.shape} but y_pred has shape {np.shape(y_pred)}: y_true looks like"
@@ -269,7 +271,7 @@ def categorical_cross_entropy(
         )
     y = np.moveaxis(y, axis, -1) if y.ndim == pred.ndim else y
     v.check_same_shape(y, pred, "y_true", "y_pred")
-    y = v.check_probabilities(y, "y_true", axis=-1)
+    y = v.check_probabilities(y, "y_true", axis=-1, shown_axis=axis, whole_option=None).astype(pred.dtype)
     num_classes = pred.shape[-1]
     w = v.check_class_weight(class_weight, num_classes, pred.dtype)
 
@@ -436,8 +438,11 @@ def focal_loss(labels, logits, *, gamma: float = 2.0, alpha=None, reduction: str
 
     The factor :math:`(1 - p_t)^\gamma` shrinks the loss of examples the model already gets right,
     so training concentrates on the hard ones. :math:`\gamma = 0` with no ``alpha`` is
-    :func:`sparse_categorical_cross_entropy`. :math:`\ln p_t` comes from log-softmax and
-    :math:`1 - p_t` from ``-expm1(ln p_t)``, so neither rounds to 0 for a confident model.
+    :func:`sparse_categorical_cross_entropy`. :math:`\ln p_t` comes from log-softmax, whose top
+    class is :math:`-\operatorname{log1p}(r)` with :math:`r` the sum over the other classes, and
+    :math:`1 - p_t` from ``-expm1(ln p_t)``, so neither rounds to 0 for a confident model: both keep
+    a few ulps of relative accuracy up to the dtype's smallest normal number (tested against
+    mpmath).
 
     Parameters
     ----------
@@ -523,7 +528,7 @@ def binary_focal_loss(y_true, logits, *, gamma: float = 2.0, alpha=None, reducti
     reduction = v.check_reduction(reduction)
     gamma = v.check_nonnegative(gamma, "gamma")
     z, dtype = _prediction(logits, from_logits=True, axis=None, name="logits")
-    t = v.check_probabilities(v.as_float_array(y_true, "y_true", z.dtype), "y_true", axis=None)
+    t = v.probabilities(y_true, "y_true", z.dtype, axis=None)
     v.check_same_shape(t, z, "y_true", "logits")
     a_pos, a_neg = v.binary_focal_alpha(alpha)
     log_p, log_1mp = -_softplus(-z), -_softplus(z)

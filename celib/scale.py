@@ -105,7 +105,7 @@ def _finish(losses: np.ndarray, keep: np.ndarray, reduction: str, dtype: np.dtyp
     weights = keep.astype(np.float64) if ignore_index is not None else None
     if reduction == "none":
         losses = losses.reshape(lead_shape)
-    return np.asarray(v.reduce(losses, reduction, weights)).astype(dtype)[()]
+    return v.finish(losses, reduction, dtype, weights)
 
 
 def _row_weights(keep: np.ndarray, reduction: str) -> np.ndarray:
@@ -583,7 +583,7 @@ def z_loss(logits, *, coef: float = 1e-4, reduction: str = "mean", return_grad: 
     s = e.sum(axis=-1, keepdims=True)
     lse = (m + np.log(s))[..., 0]
     rows = coef * lse.astype(np.float64) ** 2
-    value = np.asarray(v.reduce(rows, reduction)).astype(dtype)[()]
+    value = v.finish(rows, reduction, dtype)
     if not return_grad:
         return value
     if reduction == "none":

@@ -241,9 +241,12 @@ def test_float64_row_off_by_1e_5_is_rejected():
         celib.entropy([0.5, 0.5 + 1e-5])
 
 
-def test_float32_row_off_by_1e_5_is_accepted():
-    # ... which in float32 (tolerance sqrt(eps) ~ 3.5e-4) is still rounding.
-    assert np.isfinite(celib.entropy(np.float32([0.5, 0.5 + 1e-5])))
+def test_float32_row_off_by_1e_5_is_refused():
+    # ... and in float32 too: 1e-5 is 84 ulps of 1, far more than rounding two numbers can explain
+    # (the tolerance is 4 sqrt(C) eps = 6.7e-7 here; tests/test_validation_tolerance.py has the
+    # boundary per dtype).
+    with pytest.raises(ValueError, match=r"p must sum to 1 along its class axis; it sums to 1.00001"):
+        celib.entropy(np.float32([0.5, 0.5 + 1e-5]))
 
 
 # --- NaN and infinity ------------------------------------------------------------------------
