@@ -136,8 +136,11 @@ def _tile_shape(n_rows: int, n_cols: int, threads: int) -> tuple[int, int]:
     return max(1, budget // n_cols) if cols == n_cols else 1, cols
 
 
-def _row_sums(z, tile_rows, tile_cols, S, sx, grad, grad_scale, tiles):
+def _row_sums(z, tile_rows, tile_cols, S, sx, grad, grad_scale, tiles, exclude=None):
     """Fill ``S[i] = sum_j exp(z[i, j])`` and ``sx[i] = sum_j z[i, j]``, one row tile at a time.
+
+    With ``exclude`` (one column per row, the labels), ``S[i]`` leaves out ``exp(z[i, exclude[i]])``:
+    the sum over the other classes, from which a small loss keeps its relative accuracy.
 
     ``tiles`` hands out tile numbers to whichever thread asks first (``next`` on an
     ``itertools.count`` is atomic), so a thread that the operating system delays simply takes
@@ -147,10 +150,10 @@ def _row_sums(z, tile_rows, tile_cols, S, sx, grad, grad_scale, tiles):
     """
     # errstate is per thread (a context variable): set it here, not only in the calling thread
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        _row_sums_loop(z, tile_rows, tile_cols, S, sx, grad, grad_scale, tiles)
+        _row_sums_loop(z, tile_rows, tile_cols, S, sx, grad, grad_scale, tiles, exclude)
 
 
-def _row_sums_loop(z, tile_rows, tile_cols, S, sx, grad, grad_scale, tiles):
+def _row_sums_loop(z, tile_rows, tile_cols, S, sx, grad, grad_scale, tiles, exclude):
     n_rows, n_cols = z.shape
     scratch = None
     while True:
@@ -164,6 +167,8 @@ def _row_sums_loop(z, tile_rows, tile_cols, S, sx, grad, grad_scale, tiles):
             zt = z[r0:r1]
             et = grad[r0:r1] if grad is not None else scratch[: r1 - r0]
             np.exp(zt, out=et)  # may overflow to inf: such rows are redone with the shift
+            if exclude is not None:
+                et[np.arange(r1 - r0), exclude[r0:r1]] = 0
             _sum_rows("ij->i", et, out=S[r0:r1])
             _sum_rows("ij->i", zt, out=sx[r0:r1])
         else:  # rows longer than a tile: column tiles, sums accumulated
@@ -174,6 +179,9 @@ def _row_sums_loop(z, tile_rows, tile_cols, S, sx, grad, grad_scale, tiles):
                 zt = z[r0:r1, c0:c1]
                 et = grad[r0:r1, c0:c1] if grad is not None else scratch[: r1 - r0, : c1 - c0]
                 np.exp(zt, out=et)
+                if exclude is not None:
+                    hit = np.flatnonzero((exclude[r0:r1] >= c0) & (exclude[r0:r1] < c1))
+                    et[hit, exclude[r0 + hit] - c0] = 0
                 S[r0:r1] += _sum_rows("ij->i", et)
                 sx[r0:r1] += _sum_rows("ij->i", zt)
         if grad is not None:
@@ -237,6 +245,52 @@ def row_logsumexp(z: np.ndarray, *, grad: np.ndarray | None = None, grad_scale: 
     return shift, log_sum
 
 
+def row_cross_entropy(z: np.ndarray, labels: np.ndarray):
+    """Per-row ``-ln softmax(z)_y`` of a 2-D float array (float64), or None.
+
+    Computed as ``log1p(R / e^{z_y})`` with ``R = sum_{j != y} e^{z_j}`` summed without the label's
+    term, in float64 from the dtype's sum: for a confident, correct row ``R / e^{z_y}`` is the
+    whole loss, and ``ln S - z_y`` (with ``S`` including ``e^{z_y}``) would round it away once it
+    is below the dtype's precision (logits ``(17, 0, 0)`` in float32: 0 instead of 8.3e-8). Where
+    the ratio overflows, the loss is large and ``ln R - z_y`` is exact to rounding. Rows whose
+    ``R`` is not a normal number well above the subnormal range, or whose label logit is beyond
+    float64's ``exp`` (above 700), are redone with the shifted formula of
+    :func:`celib.softmax._max_and_log_sum`.
+
+    Returns None when a row holds NaN or +-inf, or when a row sum of ``z`` overflows.
+    """
+    n_rows, n_cols = z.shape
+    threads = num_threads() if z.size >= MIN_PARALLEL_ELEMENTS else 1
+    tile_rows, tile_cols = _tile_shape(n_rows, n_cols, threads)
+    R = np.empty(n_rows, z.dtype)
+    sx = np.empty(n_rows, z.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        _parallel_tiles(
+            lambda tiles: _row_sums(z, tile_rows, tile_cols, R, sx, None, 1.0, tiles, labels),
+            -(-n_rows // tile_rows), threads,
+        )
+    if not np.isfinite(sx).all():
+        return None
+    info = np.finfo(z.dtype)
+    z_y = z[np.arange(n_rows), labels].astype(np.float64)
+    R64 = R.astype(np.float64)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        ratio = R64 * np.exp(-z_y)
+        losses = np.where(np.isfinite(ratio), np.log1p(ratio), np.log(R64) - z_y)
+    redo = ~((R >= np.sqrt(info.tiny)) & (R <= info.max)) | (z_y > 700)
+    if redo.any():
+        from .softmax import _max_and_log_sum  # (import here: softmax imports nothing from here)
+
+        rows = np.flatnonzero(redo)
+        for k in range(0, rows.size, tile_rows):
+            idx = rows[k : k + tile_rows]
+            zt = z[idx]
+            m, ln_s = _max_and_log_sum(zt, 1)
+            # -ln q_y = (m - z_y) + ln s, with m - z_y first (exact, and 0 for the top class)
+            losses[idx] = ((m[:, 0] - zt[np.arange(idx.size), labels[idx]]) + ln_s[:, 0]).astype(np.float64)
+    return losses
+
+
 def _shifted_rows(z, rows, shift, log_sum, grad, scale, tile_rows):
     """The straightforward shifted log-sum-exp (and softmax) for the listed rows only."""
     for k in range(0, rows.size, tile_rows):
@@ -270,18 +324,20 @@ def sparse_cross_entropy(labels, logits: np.ndarray, *, ignore_index, class_weig
         return None
     if raw.shape != (n_rows,):
         return None  # the general path explains the shape error
-    stats = row_logsumexp(logits)
-    if stats is None:
-        return None  # a non-finite logit: the general path locates it and raises
-    shift, log_sum = stats
-    # the general path validates the logits first, then these (same order, same messages)
-    y = v.check_labels(raw, "labels", n_classes, ignore_index=ignore_index)
-    w = v.check_class_weight(class_weight, n_classes, logits.dtype)
-    dtype = logits.dtype
+    # Labels are range-checked before the kernel indexes with them; an invalid one sends the call
+    # to the general path, which checks the logits first and then raises this same error.
+    try:
+        y = v.check_labels(raw, "labels", n_classes, ignore_index=ignore_index)
+    except (TypeError, ValueError):
+        return None
     keep = None if ignore_index is None else y != ignore_index
     safe = y if keep is None else np.where(keep, y, 0)
-    # -ln q_y = LSE(z) - z_y = (shift - z_y) + log_sum, in float64, then rounded once
-    losses = ((shift - logits[np.arange(n_rows), safe]) + log_sum).astype(dtype)
+    nll = row_cross_entropy(logits, safe)
+    if nll is None:
+        return None  # a non-finite logit: the general path locates it and raises
+    w = v.check_class_weight(class_weight, n_classes, logits.dtype)
+    dtype = logits.dtype
+    losses = nll.astype(dtype)  # computed in float64, rounded once
     weights = None
     if w is not None:
         weights = w[safe]
@@ -289,7 +345,7 @@ def sparse_cross_entropy(labels, logits: np.ndarray, *, ignore_index, class_weig
     if keep is not None:
         losses = np.where(keep, losses, 0).astype(dtype, copy=False)
         weights = keep.astype(dtype) if weights is None else np.where(keep, weights, 0)
-    return np.asarray(v.reduce(losses, reduction, weights)).astype(dtype)[()]
+    return v.finish(losses, reduction, dtype, weights)
 
 
 def softmax_cross_entropy_grad(labels, logits: np.ndarray, *, reduction: str):

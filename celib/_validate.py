@@ -86,16 +86,16 @@ def check_probabilities(
     ``whole_option`` (e.g. ``" or axis=None"``) is offered beside ``p.ravel()`` for a joint table;
     None where the array cannot be a joint table (a loss's batch of predictions, one per row).
 
-    The tolerance is ``sqrt(eps)`` of the dtype (about 3e-4 in float32, 1.5e-8 in float64): wide
-    enough for a softmax computed in that dtype, narrow enough to catch a forgotten normalisation.
-    Values within the tolerance outside [0, 1] are rounding error and are clipped back.
+    Every value must lie in [0, 1] exactly: a correctly rounded softmax or sigmoid never leaves it,
+    and nothing is clipped back. Sums must be within :func:`sum_tolerance` of 1, which follows the
+    rounding of ``C`` probabilities and of their normalising sum in ``p``'s dtype. Check an array
+    in the dtype it was computed in, before any promotion: float32 probabilities cast to float64
+    still carry float32 rounding.
     """
-    tol = float(np.sqrt(np.finfo(p.dtype).eps))
-    bad = (p < -tol) | (p > 1 + tol)
+    bad = (p < 0) | (p > 1)
     if bad.any():
         hint = " (if these are logits, pass from_logits=True)" if could_be_logits else ""
         raise ValueError(f"{name} must be probabilities in [0, 1]; got {_first(p, bad)} at {_where(bad)}{hint}")
-    p = np.clip(p, 0, 1)
     if axis is not None:
         sums = p.sum(axis=axis, dtype=np.float64)
         off = np.abs(sums - 1) > sum_tolerance(p.shape[axis], p.dtype)
@@ -103,6 +103,11 @@ def check_probabilities(
             raise ValueError(_sum_message(p, name, axis, sums, off, could_be_logits,
                                           axis if shown_axis is None else shown_axis, whole_option))
     return p
+
+
+def probabilities(x, name: str, dtype: np.dtype, **check) -> np.ndarray:
+    """``x`` checked by :func:`check_probabilities` in its own dtype, then cast to ``dtype``."""
+    return check_probabilities(as_float_array(x, name), name, **check).astype(dtype, copy=False)
 
 
 def _sum_message(p, name, axis, sums, off, could_be_logits, shown_axis, whole_option) -> str:
@@ -115,6 +120,9 @@ def _sum_message(p, name, axis, sums, off, could_be_logits, shown_axis, whole_op
     """
     logits = ", or pass logits with from_logits=True" if could_be_logits else ""
     value = _first(np.atleast_1d(sums), np.atleast_1d(off))
+    if p.dtype == np.float64 and abs(value - 1) <= sum_tolerance(p.shape[axis], np.dtype(np.float32)):
+        logits += (f"; a sum this close to 1 is float32 rounding: if {name} was computed in float32,"
+                   " pass it as float32")
     if p.ndim == 1:
         return (f"{name} must sum to 1 along its class axis; it sums to {value:.10g}"
                 f" (normalise with {name} / {name}.sum(){logits})")
@@ -131,11 +139,22 @@ def _sum_message(p, name, axis, sums, off, could_be_logits, shown_axis, whole_op
             f" joint distribution, divide by {name}.sum() and pass {name}.ravel(){whole_option})")
 
 
+#: Multiple of sqrt(C) * eps accepted as a sum's distance from 1 (see sum_tolerance).
+SUM_TOLERANCE_ULPS = 4.0
+
+
 def sum_tolerance(n: int, dtype: np.dtype) -> float:
-    """How far from 1 the sum of ``n`` probabilities of ``dtype`` may be and still count as 1."""
-    # At least 1e-6: probabilities computed in float32 and then cast to float64 are still
-    # probabilities, even though their sums are only float32-accurate.
-    return max(float(np.sqrt(np.finfo(dtype).eps)), 1e-6) * max(1, n**0.5)
+    r"""How far from 1 the sum of ``n`` probabilities of ``dtype`` may be and still count as 1.
+
+    :math:`4 \sqrt{n}\, \varepsilon`. Rounding each probability to the dtype moves the sum by at most
+    :math:`\varepsilon / 2` in total (the relative errors are weighted by the probabilities), and
+    the normalising sum of a softmax carries a summation error that grows like
+    :math:`\sqrt{n}\, \varepsilon` for rounding errors of random sign (pairwise summation, as
+    NumPy's, stays far below it). In float32 over a 128,256-entry vocabulary this is 1.7e-4, in
+    float64 over 10 classes 2.8e-15: a forgotten normalisation or a typo (a row summing to 1.01)
+    fails by orders of magnitude.
+    """
+    return SUM_TOLERANCE_ULPS * max(1, n) ** 0.5 * float(np.finfo(dtype).eps)
 
 
 def check_joint(p: np.ndarray, name: str) -> np.ndarray:
@@ -286,18 +305,42 @@ def check_axis(axis, ndim: int, name: str = "axis") -> int:
 
 
 def reduce(losses: np.ndarray, reduction: str, weights: np.ndarray | None = None):
-    """Apply ``reduction`` to per-example losses.
+    """Apply ``reduction`` to per-example losses, accumulating in float64.
 
     ``"mean"`` divides by the sum of the weights actually used (the number of examples when
     unweighted). A batch whose weights are all zero, e.g. every row ignored, has mean 0.0 rather
-    than 0/0: there is nothing to learn from it, and a NaN would poison the optimiser.
+    than 0/0: there is nothing to learn from it, and a NaN would poison the optimiser. Sums are
+    taken in float64 whatever the losses' dtype: eight float16 losses of 2e4 sum to 1.6e5, beyond
+    float16's 65504, and a float32 sum of a million losses would lose about three digits.
     """
     if reduction == "none":
         return losses
-    total = losses.sum(dtype=losses.dtype)
+    total = losses.sum(dtype=np.float64)
     if reduction == "sum":
         return total
-    denominator = losses.size if weights is None else weights.sum(dtype=losses.dtype)
+    denominator = losses.size if weights is None else weights.sum(dtype=np.float64)
     if denominator == 0:
-        return losses.dtype.type(0.0)
-    return total / losses.dtype.type(denominator)
+        return np.float64(0.0)
+    return total / np.float64(denominator)
+
+
+def to_dtype(value, dtype: np.dtype):
+    """``value`` (array or scalar) in ``dtype``, unless that overflows a finite value to infinity.
+
+    The result has the input's floating dtype wherever it fits. Where it does not -- a float16
+    sum or z-loss above 65504 -- it is returned in float32 (float64 if float32 overflows too)
+    instead of as ``inf``: a dtype you did not ask for is easier to notice and fix than a loss
+    that became infinite.
+    """
+    arr = np.asarray(value)
+    with np.errstate(over="ignore"):
+        out = arr.astype(dtype)
+    if np.isinf(out).any() and not np.isinf(arr[np.isinf(out)]).all():
+        wider = np.float32 if np.dtype(dtype).itemsize < 4 else np.float64
+        return to_dtype(arr, np.dtype(wider)) if wider != dtype else arr.astype(np.float64)[()]
+    return out[()]
+
+
+def finish(losses: np.ndarray, reduction: str, dtype: np.dtype, weights: np.ndarray | None = None):
+    """:func:`reduce`, then :func:`to_dtype`: what every loss returns."""
+    return to_dtype(reduce(losses, reduction, weights), dtype)

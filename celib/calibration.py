@@ -65,7 +65,7 @@ def _confidence_and_correct(labels, probs):
             f"probs must have shape (N, C), one probability row per example; got shape {p.shape}"
             " (for a binary classifier with P(class 1) = p pass np.stack([1 - p, p], axis=1))"
         )
-    p = v.check_probabilities(p.astype(np.float64, copy=False), "probs", axis=-1, whole_option=None)
+    p = v.check_probabilities(p, "probs", axis=-1, whole_option=None).astype(np.float64, copy=False)
     y = v.check_labels(labels, "labels", p.shape[1])
     if y.shape != (p.shape[0],):
         raise ValueError(f"labels must have shape ({p.shape[0]},), one label per row of probs; got {y.shape}")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validate as v
-from .info import _in_base, _xlogy
+from .info import _in_base, _work, _xlogy, p_log_ratio
 
 __all__ = ["joint_entropy", "conditional_entropy", "mutual_information"]
 
@@ -32,20 +32,8 @@ def _joint(pxy, *, two_dimensional: bool):
             " (for more variables, group them: pxy.reshape(n_x, -1) puts all but the first in Y)"
         )
     p = v.check_joint(arr, "pxy")
-    # float16 is summed in float32 (its 10-bit mantissa would lose the small terms)
-    return p.astype(v.work_dtype(p.dtype), copy=False), p.dtype
-
-
-def _p_log_ratio(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``p * ln(a / b)``, exactly 0 wherever ``p == 0`` (where ``a`` or ``b`` may be 0 too).
-
-    ``ln(a / b)`` rounds once, where ``ln a - ln b`` would cancel; the difference of logs is used
-    only where the ratio overflows or underflows (subnormal cells).
-    """
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        r = a / b
-        log_r = np.where((r > 0) & (r < np.inf), np.log(r), np.log(a) - np.log(b))
-        return np.where(p > 0, p * log_r, 0)
+    # computed in float64 and rounded once to the input's dtype, like celib.info
+    return _work(p), p.dtype
 
 
 def joint_entropy(pxy, *, base=None):
@@ -133,7 +121,7 @@ def conditional_entropy(pxy, *, base=None):
     ln_base = v.log_of_base(base)
     p, dtype = _joint(pxy, two_dimensional=True)
     px = p.sum(axis=1, keepdims=True)
-    return _in_base(_p_log_ratio(p, px, p).sum(), ln_base, dtype)
+    return _in_base(p_log_ratio(p, px, p).sum(), ln_base, dtype)
 
 
 def mutual_information(pxy, *, base=None):
@@ -187,4 +175,4 @@ def mutual_information(pxy, *, base=None):
     # p(y|x) = p(x,y) / p(x) <= 1 first, then / p(y): p(x) p(y) alone could underflow to 0
     with np.errstate(divide="ignore", invalid="ignore"):
         p_y_given_x = p / px
-    return _in_base(_p_log_ratio(p, p_y_given_x, py).sum(), ln_base, dtype)
+    return _in_base(p_log_ratio(p, p_y_given_x, py).sum(), ln_base, dtype)

@@ -25,12 +25,21 @@ def _max_and_log_sum(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     """``m = max(x)`` and ``ln sum exp(x - m)`` along ``axis`` (kept), so ``LSE(x) = m + ln_s``.
 
     Shifting by the row maximum makes every exponent <= 0 (no overflow) and one of them exactly 0,
-    so the sum is >= 1 and its log is finite. The two parts are returned separately because
-    callers that subtract LSE from ``x`` must do ``(x - m) - ln_s``: forming ``m + ln_s`` first
-    rounds away the O(1) part when ``|m|`` is large (at ``m = 1e4`` float32 keeps only ~3 decimals).
+    so the sum is ``1 + r`` with ``r >= 0`` the sum over the other entries, and ``ln_s`` is taken
+    as ``log1p(r)``. ``ln(1 + r)`` would round ``r`` away once it is below the precision: for
+    logits ``(17, 0, 0)`` in float32 the top class's ``-log q = ln_s`` would be 0 instead of
+    8.3e-8, and a confident model's small losses (and focal losses) would lose every digit.
+
+    The two parts are returned separately because callers that subtract LSE from ``x`` must do
+    ``(x - m) - ln_s``: forming ``m + ln_s`` first rounds away the O(1) part when ``|m|`` is large
+    (at ``m = 1e4`` float32 keeps only ~3 decimals).
     """
     m = x.max(axis=axis, keepdims=True)
-    return m, np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+    e = np.exp(x - m)
+    at_max = x == m
+    # r = the sum without one maximal entry's exact 1 (k tied maxima leave k - 1 of them)
+    r = np.where(at_max, 0, e).sum(axis=axis, keepdims=True) + (at_max.sum(axis=axis, keepdims=True) - 1)
+    return m, np.log1p(r)
 
 
 def _logsumexp(x: np.ndarray, axis: int, keepdims: bool) -> np.ndarray:
@@ -104,7 +113,9 @@ def softmax(x, *, axis: int = -1, temperature: float = 1.0):
     axis : int, default -1
         The class axis.
     temperature : float, default 1.0
-        :math:`T > 0`. Larger values flatten the distribution, smaller values sharpen it.
+        :math:`T > 0`. Larger values flatten the distribution, smaller values sharpen it; as
+        :math:`T \to 0` it becomes one-hot on the maximum (shared equally between tied maxima),
+        which is what a tiny ``T`` returns, never NaN.
 
     Returns
     -------
@@ -123,8 +134,16 @@ def softmax(x, *, axis: int = -1, temperature: float = 1.0):
     x, dtype = _logits(x)
     axis = v.check_axis(axis, x.ndim)
     t = v.check_positive(temperature, "temperature")
-    z = x / x.dtype.type(t)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    with np.errstate(over="ignore", under="ignore"):
+        t_in_dtype = x.dtype.type(t)
+    if t_in_dtype == 0 or not np.isfinite(t_in_dtype):
+        x = x.astype(np.float64)  # T is beyond the dtype's range: divide in float64
+    # Shift before dividing: (x - m) / T is <= 0 for every T, so a tiny T (1e-35 in float32)
+    # sends the other entries to -inf (probability 0) and keeps the maximum at 0, where x / T
+    # would overflow to inf and inf - inf give NaN.
+    with np.errstate(over="ignore"):
+        z = (x - x.max(axis=axis, keepdims=True)) / x.dtype.type(t)
+    e = np.exp(z)
     return (e / e.sum(axis=axis, keepdims=True)).astype(dtype)
 
 
@@ -136,13 +155,16 @@ def log_softmax(x, *, axis: int = -1):
         \log \operatorname{softmax}(x)_k = x_k - \operatorname{LSE}(x) = (x_k - m) - \ln \sum_j e^{x_j - m}
 
     ``np.log(softmax(x))`` underflows to ``-inf`` once a probability drops below the dtype's smallest
-    number (about 1e-45 in float32); this form stays finite.
+    number (about 1e-45 in float32); this form stays finite. At the other end, the top class's
+    :math:`\ln \operatorname{softmax} = -\ln(1 + r)` is taken as ``-log1p(r)``, with :math:`r` the
+    sum over the other classes, so it keeps its relative accuracy where ``ln(1 + r)`` would
+    round to 0.
 
     Examples
     --------
     >>> from celib import log_softmax
-    >>> print(log_softmax([0.0, 200.0]).round(4))  # log(softmax) would give [-inf, 0.]
-    [-200.    0.]
+    >>> print(log_softmax([0.0, 200.0]).tolist())  # log(softmax) would give [-inf, 0.0]
+    [-200.0, -1.3838965267367376e-87]
 
     References
     ----------

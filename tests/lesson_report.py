@@ -5,6 +5,9 @@ Used by tests/test_lessons.py (the rules) and runnable as a report:
     .venv/bin/python tests/lesson_report.py            # markdown table, one row per notebook
     .venv/bin/python tests/lesson_report.py --details  # plus every offending line / figure
 
+and as a Sphinx extension (see ``setup`` below): the verification page's per-lesson table is this
+report, computed while the site is built.
+
 Definitions (the same the tests use):
 * A code cell's input is *visible* unless the cell is tagged hide-input, hide-cell, remove-input or
   remove-cell (myst-nb puts the first two behind a "Show code cell source" toggle and drops the
@@ -18,6 +21,12 @@ Definitions (the same the tests use):
   rest. *Core minutes* = core words / 200 (reading speed of 200 words per minute): the learner's path
   through a lesson, whose target is about 25 minutes.
 * *Check lines*: lines starting with `assert` or containing `glue(`.
+* A *typed number* is a decimal number (``0.30``, ``74.5``, ``1e-7``) written in a lesson's Markdown,
+  in prose or math, outside code spans, roles (``{glue:text}`...```), fenced code and directive
+  options. The rule (tests/test_lessons.py) is that computed numbers reach the prose through glue, so
+  every typed number must be a *definition* (an input chosen by the lesson, a constant of a paper,
+  a version number) listed with its reason in the notebook's own allow-list, the notebook metadata
+  ``book.typed_numbers`` (``{"0.9": "input: the probability p_t of the worked example"}``).
 * A *figure* is an image output (PNG, JPEG or SVG) of a cell whose output the site shows. It is
   *captioned* with `mystnb.figure.caption` and named with `mystnb.figure.name`, and *described* by
   `mystnb.image.alt` that reads like a description (>= 4 words, not a file name).
@@ -108,6 +117,44 @@ def split_core_and_deeper(markdown: str) -> tuple[str, str]:
     return "".join(core), "".join(deeper)
 
 
+DECIMAL = re.compile(r"(?<![\w.\\§])(?<!§ )(?:\d+\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)(?!\w)")
+
+
+def typed_numbers(markdown: str) -> list[tuple[str, str]]:
+    """(number, context) for every decimal number typed in the prose or math of ``markdown``
+    (not in code spans, roles, HTML comments, fenced code, URLs or directive option lines)."""
+    text = re.sub(r"<!--.*?-->", " ", markdown, flags=re.S)
+    kept, fence = [], None
+    for line in text.splitlines():
+        match = FENCE_LINE.match(line)
+        if fence is not None:  # inside a fenced code block (not a directive): skip it
+            if match and match.group("fence") == fence and not match.group("info").strip():
+                fence = None
+            continue
+        if match:
+            info = match.group("info").strip()
+            if info and not info.startswith("{") and match.group("fence")[0] != ":":
+                fence = match.group("fence")
+            continue
+        if re.match(r"^\s*:[\w-]+:", line) or re.match(r"^\(.+\)=$", line.strip()):
+            continue
+        kept.append(line)
+    text = "\n".join(kept)
+    text = re.sub(r"\{[\w:-]+\}`[^`]*`", " ", text)  # roles, including {glue:text}
+    text = re.sub(r"(`+)(?:(?!\1).)+\1", " ", text, flags=re.S)  # code spans
+    text = re.sub(r"https?://\S+", " ", text)
+    found = []
+    for m in DECIMAL.finditer(text):
+        context = text[max(0, m.start() - 35): m.end() + 20]
+        found.append((m.group(), " ".join(context.split())))
+    return found
+
+
+def allowed_typed_numbers(nb: dict) -> dict[str, str]:
+    """The notebook's allow-list of typed numbers: metadata ``book.typed_numbers``, number -> reason."""
+    return dict((nb.get("metadata", {}).get("book", {}) or {}).get("typed_numbers", {}) or {})
+
+
 def image_outputs(cell) -> list[dict]:
     if cell.get("cell_type") != "code" or tags(cell) & REMOVED_OUTPUT_TAGS:
         return []
@@ -157,7 +204,9 @@ def analyse(path: Path) -> dict:
            "code_lines": 0, "hidden_code_lines": 0, "prose_words": 0, "core_words": 0,
            "deeper_words": 0, "deeper_blocks": 0, "check_lines": [],
            "figures": 0, "figures_uncaptioned": 0, "figure_problems": [], "remove_cell_code": [],
-           "figure_names": [], "markdown": ""}
+           "figure_names": [], "markdown": "", "typed_numbers": [], "allowed_numbers": {}}
+    allowed = allowed_typed_numbers(nb)
+    out["allowed_numbers"] = allowed
     markdown = []
     for i, cell in enumerate(cells):
         kind = cell.get("cell_type")
@@ -172,6 +221,9 @@ def analyse(path: Path) -> dict:
                     1 for ln in source.splitlines()
                     if (m := FENCE_LINE.match(ln)) and DEEPER_OPENING.match(m.group("info").strip()))
                 markdown.append(source)
+                for number, context in typed_numbers(source):
+                    if number not in allowed:
+                        out["typed_numbers"].append(f"{cell_label(cells, i)}: {number!r} in \"...{context}...\"")
             continue
         if kind != "code":
             continue
@@ -242,28 +294,51 @@ def markdown_table(results: list[dict]) -> str:
     return "\n".join(rows) + "\n"
 
 
+REPORT_MARKERS = re.compile(r"(<!-- lesson-report:start -->\n).*?(<!-- lesson-report:end -->)", re.S)
+
+
+def fill_report_table(text: str, root: Path = ROOT) -> str:
+    """``text`` with the table between the lesson-report markers replaced by the current one."""
+    table = markdown_table([analyse(p) for p in lesson_notebooks(root)])
+    return REPORT_MARKERS.sub(lambda m: m.group(1) + table + m.group(2), text)
+
+
+# --------------------------------------------------------------------------- Sphinx extension
+# The verification page shows this report's table. It is computed while the site is built, from the
+# notebooks being built, so the page cannot go stale: _config.yml loads this module as a local
+# Sphinx extension, which fills the table between the markers when Sphinx reads a page that has
+# them, and re-reads those pages on every build (their table depends on every notebook).
+
+
+def _fill_on_read(app, docname, source):
+    if "<!-- lesson-report:start -->" in source[0]:
+        source[0] = fill_report_table(source[0], Path(app.srcdir))
+
+
+REPORT_PAGES = ("chapters/appendix_verification",)  # the pages with lesson-report markers
+
+
+def _always_reread(app, env, added, changed, removed):
+    return [name for name in REPORT_PAGES if name in env.found_docs]
+
+
+def setup(app):
+    app.connect("source-read", _fill_on_read)
+    app.connect("env-get-outdated", _always_reread)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
 def main(argv: list[str]) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(description="per-notebook reader metrics as a markdown table")
     parser.add_argument("--details", action="store_true", help="list every offending line/figure")
     parser.add_argument("--root", default=str(ROOT), help="book root (default: this repository)")
-    parser.add_argument("--update", metavar="PAGE.md",
-                        help="also replace the table between the lesson-report markers in PAGE.md")
     args = parser.parse_args(argv)
     details = args.details
     results = [analyse(p) for p in lesson_notebooks(Path(args.root))]
     table = markdown_table(results)
     print(table)
-    if args.update:
-        page = Path(args.update)
-        text = page.read_text(encoding="utf8")
-        pattern = re.compile(r"(<!-- lesson-report:start -->\n).*?(<!-- lesson-report:end -->)", re.S)
-        if not pattern.search(text):
-            print(f"{page}: no <!-- lesson-report:start/end --> markers", file=sys.stderr)
-            return 1
-        page.write_text(pattern.sub(lambda m: m.group(1) + table + m.group(2), text), encoding="utf8")
-        print(f"updated {page}")
     if details:
         for r in results:
             for line in r["check_lines"]:
@@ -272,6 +347,8 @@ def main(argv: list[str]) -> int:
                 print(f"{r['notebook']}: figure: {line}")
             for line in r["remove_cell_code"]:
                 print(f"{r['notebook']}: remove-cell on code: {line}")
+            for line in r["typed_numbers"]:
+                print(f"{r['notebook']}: typed number: {line}")
     return 0
 
 

@@ -7,7 +7,10 @@
   (`mystnb.figure.name`, `fig-<chapter>-<slug>`), and an alt text that describes it
   (`mystnb.image.alt`, a few words, not a file name);
 * figure names are unique across the book and every figure is referred to with {numref};
-* every PNG figure is opaque (readable in the site's dark theme).
+* every PNG figure is opaque (readable in the site's dark theme);
+* no computed number is typed into a lesson's prose: every decimal number in its Markdown (prose and
+  math) is glued, or listed with its reason in the notebook's allow-list of definitions
+  (metadata ``book.typed_numbers``; see tests/lesson_report.py).
 
 The built site is checked for the same things in a real browser (tests/browser/test_reader.py).
 Definitions live in tests/lesson_report.py, which also prints the per-chapter numbers.
@@ -22,6 +25,8 @@ import pytest
 from lesson_report import (
     ROOT,
     analyse,
+    fill_report_table,
+    typed_numbers,
     figure_problems,
     input_visible,
     lesson_notebooks,
@@ -95,6 +100,47 @@ def transparent_images(path: Path) -> list[str]:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_figures_opaque_for_dark_mode(path):
     _fail(transparent_images(path), "figure(s) with a transparent background")
+
+
+# The lessons (numbered notebooks) and the pitfalls gallery: pages that teach with computed numbers.
+NUMBER_PAGES = [p for p in NOTEBOOKS if p.stem[:2].isdigit() or p.stem == "appendix_pitfalls"]
+# Lessons whose owners had not yet glued (or allow-listed) their typed numbers when this rule came in
+# (issue 19). Strict: once a lesson is clean its entry must go, or the run fails (XPASS).
+TYPED_NUMBERS_PENDING = {"02_cross_entropy",
+                         "05_binary_cross_entropy", "06_softmax_stability", "07_sparse_vs_categorical"}
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="typed numbers not yet glued (issue 19)"))
+    if p.stem in TYPED_NUMBERS_PENDING else p for p in NUMBER_PAGES], ids=[p.stem for p in NUMBER_PAGES])
+def test_no_typed_numbers(path, analysed):
+    """A decimal number in a lesson's Markdown is glued from the cell that computes it, or it is a
+    definition (an input, a paper's constant) in the notebook's allow-list ``book.typed_numbers``."""
+    _fail(analysed[path.stem]["typed_numbers"],
+          "decimal number(s) typed in the prose: glue them (glue(...) + {glue:text}), or, for a definition "
+          "such as eps = 1e-7, list it with its reason in the notebook metadata book.typed_numbers")
+
+
+@pytest.mark.parametrize("path", NUMBER_PAGES, ids=[p.stem for p in NUMBER_PAGES])
+def test_typed_number_allow_list_is_used(path, analysed):
+    """Every allow-listed number still occurs in the lesson's Markdown (a stale entry would hide a
+    future typed number), and each entry gives a reason."""
+    r = analysed[path.stem]
+    present = {number for number, _ in typed_numbers(r["markdown"])}
+    problems = [f"{n!r} is allowed but no longer typed in the Markdown" for n in r["allowed_numbers"]
+                if n not in present]
+    problems += [f"{n!r} has no reason" for n, why in r["allowed_numbers"].items() if len(str(why).split()) < 2]
+    _fail(problems, "stale or unexplained allow-list entries")
+
+
+def test_verification_page_table_is_generated():
+    """The per-lesson table of the verification page is filled in at build time from this report
+    (the page stores only the markers), so it cannot go stale."""
+    page = (ROOT / "chapters" / "appendix_verification.md").read_text(encoding="utf8")
+    assert "<!-- lesson-report:start -->\n<!-- lesson-report:end -->" in page, \
+        "the verification page must keep the lesson-report markers, with nothing stored between them"
+    filled = fill_report_table(page)
+    assert "| **all** |" in filled and "core words" in filled
 
 
 def _book_markdown() -> str:
@@ -181,6 +227,13 @@ def test_selftest_notebook_analysis(tmp_path: Path):
     assert len(r["check_lines"]) == 3
     assert len(r["remove_cell_code"]) == 1
     assert prose_words("{numref}`fig-ch01-x` shows $p$") == 5  # fig ch01 x shows x
+
+
+def test_selftest_typed_numbers():
+    found = [n for n, _ in typed_numbers(
+        "Loss $0.9^2 = 81\\,\\%$, about 74.5 GiB and eps = 1e-7; {glue:text}`k:.4f` `x = 0.5`\n"
+        "(see §4.3.2) ch08 ok\n```python\ny = 2.5\n```\n```{exercise}\n:label: ex-1.5\nA 3.2 bit model.\n```")]
+    assert found == ["0.9", "74.5", "1e-7", "3.2"], found
 
 
 def test_selftest_transparent_figure(tmp_path: Path):
