@@ -69,6 +69,40 @@ def _prediction(y_pred, *, from_logits: bool, axis: int | None, name: str = "y_p
     return arr.astype(v.work_dtype(dtype), copy=False), dtype
 
 
+def _class_log_probabilities(pred: np.ndarray, from_logits: bool) -> np.ndarray:
+    """``ln q`` along the last axis: log-softmax of logits, or the log of probabilities (ln 0 = -inf)."""
+    if from_logits:
+        return _log_softmax(pred)
+    with np.errstate(divide="ignore"):
+        return np.log(pred)
+
+
+def _binary_log_probabilities(pred: np.ndarray, from_logits: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(ln q, ln(1 - q))`` of the positive class: from a logit ``-softplus(-z), -softplus(z)``
+    (no sigmoid, so nothing rounds to 0 or 1), from a probability ``ln q, log1p(-q)``."""
+    if from_logits:
+        return -_softplus(-pred), -_softplus(pred)
+    with np.errstate(divide="ignore"):
+        return np.log(pred), np.log1p(-pred)
+
+
+def _labels_for(labels, pred: np.ndarray, num_classes: int, ignore_index=None) -> np.ndarray:
+    """Integer labels shaped like ``pred`` without its (last) class axis."""
+    raw = v.as_array(labels, "labels")
+    if raw.shape == pred.shape and pred.ndim >= 2:
+        raise ValueError(
+            f"labels has shape {raw.shape}, the same as y_pred: it looks one-hot. Pass integer class"
+            " indices (labels.argmax(axis=-1))"
+        )
+    if raw.shape != pred.shape[:-1]:
+        squeeze = " (squeeze the trailing axis of size 1)" if raw.shape == pred.shape[:-1] + (1,) else ""
+        raise ValueError(
+            f"labels must have shape {pred.shape[:-1]} (y_pred's shape without the class axis);"
+            f" got {raw.shape}{squeeze}"
+        )
+    return v.check_labels(raw, "labels", num_classes, ignore_index=ignore_index)
+
+
 def _log_probabilities(p: np.ndarray, eps: float | None) -> np.ndarray:
     """``ln p``; with ``eps`` the probabilities are first clipped to ``[eps, 1 - eps]`` (Keras)."""
     if eps is not None:
@@ -182,16 +216,19 @@ def _log1m(p: np.ndarray, eps: float | None) -> np.ndarray:
 
 
 def _pos_weight(pos_weight, pred: np.ndarray) -> np.ndarray:
+    """``pos_weight`` validated: >= 0, and broadcasting to ``pred``'s shape, never beyond it."""
     w = v.as_float_array(pos_weight, "pos_weight", pred.dtype)
     if (w < 0).any():
         raise ValueError(f"pos_weight must be >= 0; got {w.min()}")
     try:
-        np.broadcast_shapes(w.shape, pred.shape)
+        fits = np.broadcast_shapes(w.shape, pred.shape) == pred.shape
     except ValueError:
+        fits = False
+    if not fits:  # a (4, 1, 3) weight against (2, 3) predictions would silently give a (4, 2, 3) loss
         raise ValueError(
-            f"pos_weight has shape {w.shape}, which does not broadcast against y_pred's {pred.shape};"
-            " pass a scalar or one weight per output (the last axis)"
-        ) from None
+            f"pos_weight has shape {w.shape}, which does not broadcast to y_pred's {pred.shape} without"
+            " enlarging it; pass a scalar or one weight per output (the last axis)"
+        )
     return w
 
 
@@ -428,28 +465,34 @@ def sparse_categorical_cross_entropy(
 # focal
 
 
-def focal_loss(labels, logits, *, gamma: float = 2.0, alpha=None, reduction: str = "mean"):
+def focal_loss(labels, y_pred, *, from_logits: bool = False, axis: int = -1, gamma: float = 2.0, alpha=None,
+               reduction: str = "mean"):
     r"""Softmax focal loss for integer labels, computed in log space.
 
     .. math::
 
-        \ell_n = -\alpha_{y_n} (1 - p_{n,y_n})^{\gamma} \ln p_{n,y_n},
-        \qquad p_n = \operatorname{softmax}(z_n)
+        \ell_n = -\alpha_{y_n} (1 - q_{n,y_n})^{\gamma} \ln q_{n,y_n},
+        \qquad q_n = \operatorname{softmax}(z_n) \text{ (from logits)}
 
-    The factor :math:`(1 - p_t)^\gamma` shrinks the loss of examples the model already gets right,
+    The factor :math:`(1 - q_t)^\gamma` shrinks the loss of examples the model already gets right,
     so training concentrates on the hard ones. :math:`\gamma = 0` with no ``alpha`` is
-    :func:`sparse_categorical_cross_entropy`. :math:`\ln p_t` comes from log-softmax, whose top
-    class is :math:`-\operatorname{log1p}(r)` with :math:`r` the sum over the other classes, and
-    :math:`1 - p_t` from ``-expm1(ln p_t)``, so neither rounds to 0 for a confident model: both keep
-    a few ulps of relative accuracy up to the dtype's smallest normal number (tested against
-    mpmath).
+    :func:`sparse_categorical_cross_entropy`. From logits, :math:`\ln q_t` comes from log-softmax,
+    whose top class is :math:`-\operatorname{log1p}(r)` with :math:`r` the sum over the other
+    classes, and :math:`1 - q_t` from ``-expm1(ln q_t)``, so neither rounds to 0 for a confident
+    model: both keep a few ulps of relative accuracy up to the dtype's smallest normal number
+    (tested against mpmath).
 
     Parameters
     ----------
     labels : array_like of int
-        Class indices in ``[0, C)``, shape ``logits.shape[:-1]``.
-    logits : array_like
-        Logits with the class axis last.
+        Class indices in ``[0, C)``, shaped like ``y_pred`` without its class axis.
+    y_pred : array_like
+        Predicted probabilities, or logits with ``from_logits=True``.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits, as in the cross-entropies. Logits given as probabilities
+        are refused (outside [0, 1], or rows that do not sum to 1) with a message that says so.
+    axis : int, default -1
+        The class axis of ``y_pred``.
     gamma : float, default 2.0
         Focusing parameter :math:`\gamma \ge 0`.
     alpha : None, float or array_like of shape (C,), default None
@@ -462,7 +505,9 @@ def focal_loss(labels, logits, *, gamma: float = 2.0, alpha=None, reduction: str
     --------
     >>> from celib import focal_loss
     >>> logits = [[4.0, 0.0, 0.0], [0.0, 0.5, 0.0]]   # one easy, one hard example
-    >>> print(f"{focal_loss([0, 1], logits, gamma=0.0):.4f}, {focal_loss([0, 1], logits, gamma=2.0):.4f}")
+    >>> ce = focal_loss([0, 1], logits, from_logits=True, gamma=0.0)
+    >>> fl = focal_loss([0, 1], logits, from_logits=True, gamma=2.0)
+    >>> print(f"{ce:.4f}, {fl:.4f}")
     0.4152, 0.1194
 
     References
@@ -471,44 +516,46 @@ def focal_loss(labels, logits, *, gamma: float = 2.0, alpha=None, reduction: str
     """
     reduction = v.check_reduction(reduction)
     gamma = v.check_nonnegative(gamma, "gamma")
-    z, dtype = _prediction(logits, from_logits=True, axis=-1, name="logits")
-    num_classes = z.shape[-1]
-    raw = v.as_array(labels, "labels")
-    if raw.shape != z.shape[:-1]:
-        raise ValueError(f"labels must have shape {z.shape[:-1]} (logits without the class axis); got {raw.shape}")
-    y = v.check_labels(raw, "labels", num_classes)[..., None]
-    log_pt = np.take_along_axis(_log_softmax(z), y, axis=-1)[..., 0]
+    pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=axis)
+    num_classes = pred.shape[-1]
+    y = _labels_for(labels, pred, num_classes)[..., None]
+    log_pt = np.take_along_axis(_class_log_probabilities(pred, from_logits), y, axis=-1)[..., 0]
     one_minus_pt = -np.expm1(log_pt)
     losses = -(one_minus_pt**gamma) * log_pt
     weights = None
-    alpha = v.focal_alpha(alpha, num_classes, z.dtype)
+    alpha = v.focal_alpha(alpha, num_classes, pred.dtype)
     if alpha is not None:
         weights = alpha[y[..., 0]]
         losses = weights * losses
     return _finish(losses, reduction, dtype, weights)
 
 
-def binary_focal_loss(y_true, logits, *, gamma: float = 2.0, alpha=None, reduction: str = "mean"):
-    r"""Sigmoid (binary) focal loss, computed from logits in log space.
+def binary_focal_loss(y_true, y_pred, *, from_logits: bool = False, gamma: float = 2.0, alpha=None,
+                      reduction: str = "mean"):
+    r"""Sigmoid (binary) focal loss, computed in log space.
 
     .. math::
 
-        \ell = -\alpha\, t\, (1 - p)^{\gamma} \ln p
-               - (1 - \alpha)(1 - t)\, p^{\gamma} \ln(1 - p), \qquad p = \sigma(z)
+        \ell = -\alpha\, t\, (1 - q)^{\gamma} \ln q
+               - (1 - \alpha)(1 - t)\, q^{\gamma} \ln(1 - q), \qquad q = \sigma(z) \text{ (from logits)}
 
-    For hard labels this is :math:`-\alpha_t (1 - p_t)^\gamma \ln p_t` of Lin et al. (2017). With
+    For hard labels this is :math:`-\alpha_t (1 - q_t)^\gamma \ln q_t` of Lin et al. (2017). With
     ``alpha=None`` both terms have weight 1, and :math:`\gamma = 0` gives
     :func:`binary_cross_entropy`. ``"mean"`` averages over all elements, as torchvision's
     ``sigmoid_focal_loss`` does. For 0/1 labels this equals torchvision's ``sigmoid_focal_loss`` and
     Keras' ``BinaryFocalCrossentropy(apply_class_balancing=True)``; for soft labels they weight the
-    whole cross-entropy by :math:`(1 - p_t)^\gamma` and differ from this loss (:ref:`fw-focal`).
+    whole cross-entropy by :math:`(1 - q_t)^\gamma` and differ from this loss (:ref:`fw-focal`).
+    Powers of :math:`q` and :math:`1 - q` are exponentials of :math:`\ln q` and :math:`\ln(1 - q)`,
+    which from a logit are :math:`-\operatorname{softplus}(\mp z)`: finite for every finite logit.
 
     Parameters
     ----------
     y_true : array_like
-        Targets in [0, 1], the same shape as ``logits``.
-    logits : array_like
-        Logits :math:`z`.
+        Targets in [0, 1], the same shape as ``y_pred``.
+    y_pred : array_like
+        Probabilities of the positive class, or logits :math:`z` with ``from_logits=True``.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits, as in :func:`binary_cross_entropy`.
     gamma : float, default 2.0
         Focusing parameter :math:`\gamma \ge 0`.
     alpha : None or float in [0, 1], default None
@@ -518,7 +565,7 @@ def binary_focal_loss(y_true, logits, *, gamma: float = 2.0, alpha=None, reducti
     Examples
     --------
     >>> from celib import binary_focal_loss
-    >>> print(f"{binary_focal_loss([1, 0], [3.0, -1.0], gamma=2.0, alpha=0.25):.4f}")
+    >>> print(f"{binary_focal_loss([1, 0], [3.0, -1.0], from_logits=True, gamma=2.0, alpha=0.25):.4f}")
     0.0085
 
     References
@@ -527,13 +574,14 @@ def binary_focal_loss(y_true, logits, *, gamma: float = 2.0, alpha=None, reducti
     """
     reduction = v.check_reduction(reduction)
     gamma = v.check_nonnegative(gamma, "gamma")
-    z, dtype = _prediction(logits, from_logits=True, axis=None, name="logits")
-    t = v.probabilities(y_true, "y_true", z.dtype, axis=None)
-    v.check_same_shape(t, z, "y_true", "logits")
+    pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=None)
+    t = v.probabilities(y_true, "y_true", pred.dtype, axis=None)
+    v.check_same_shape(t, pred, "y_true", "y_pred")
     a_pos, a_neg = v.binary_focal_alpha(alpha)
-    log_p, log_1mp = -_softplus(-z), -_softplus(z)
-    positive = a_pos * t * np.exp(gamma * log_1mp) * -log_p
-    negative = a_neg * (1 - t) * np.exp(gamma * log_p) * -log_1mp
+    log_q, log_1mq = _binary_log_probabilities(pred, from_logits)
+    with np.errstate(invalid="ignore"):  # 0 * inf where a term's weight is 0: that term is 0
+        positive = np.where(t > 0, a_pos * t * np.exp(gamma * log_1mq) * -log_q, 0)
+        negative = np.where(t < 1, a_neg * (1 - t) * np.exp(gamma * log_q) * -log_1mq, 0)
     return _finish(positive + negative, reduction, dtype)
 
 
