@@ -181,6 +181,14 @@ async () => {
 }
 """
 
+# Live explorers (assets/celib-explorer.js) draw after the load event: audit them drawn.
+JS_WAIT_EXPLORERS = """
+async () => {
+  const done = () => [...document.querySelectorAll('.celib-explorer')].every(e => e.dataset.ready || e.dataset.error);
+  for (let waited = 0; !done() && waited < 10000; waited += 50) await new Promise(r => setTimeout(r, 50));
+}
+"""
+
 JS_MATH_REPORT = """
 () => Array.from(document.querySelectorAll('.math')).map(el => {
   const err = el.querySelector('mjx-merror');
@@ -407,6 +415,8 @@ async def audit_page(browser, base_url: str, site_dir: Path, docname: str, *, sc
 
         for ref in remote_references(html_file):
             problems.append(f"remote reference in the HTML: {ref}")
+
+        await page.evaluate(JS_WAIT_EXPLORERS)
 
         for img in await page.evaluate(JS_WAIT_FOR_IMAGES):
             if not img["width"]:
