@@ -21,7 +21,7 @@ from . import _kernels
 from . import _validate as v
 from .losses import _binary_log_probabilities, _class_log_probabilities, _labels_for, _pos_weight, _smooth
 from .losses import _prediction as _loss_prediction
-from .softmax import _log_softmax
+from .softmax import _log_softmax, _sigmoid
 
 __all__ = [
     "softmax_cross_entropy_grad",
@@ -47,12 +47,9 @@ def _probabilities(pred: np.ndarray, from_logits: bool) -> np.ndarray:
     return np.exp(_log_softmax(pred)) if from_logits else pred
 
 
-def _sigmoid(pred: np.ndarray, from_logits: bool) -> np.ndarray:
+def _positive_probability(pred: np.ndarray, from_logits: bool) -> np.ndarray:
     """The positive class's probability: sigmoid of a logit, or the probability as given."""
-    if not from_logits:
-        return pred
-    e = np.exp(-np.abs(pred))
-    return np.where(pred >= 0, 1 / (1 + e), e / (1 + e))
+    return _sigmoid(pred) if from_logits else pred
 
 
 def _finish(grad: np.ndarray, reduction: str, dtype: np.dtype, axis: int | None,
@@ -228,7 +225,7 @@ def binary_cross_entropy_grad(
     v.check_same_shape(t, pred, "y_true", "y_pred")
     if smoothing:
         t = t * (1 - smoothing) + smoothing / 2
-    q = _sigmoid(pred, from_logits)
+    q = _positive_probability(pred, from_logits)
     if pos_weight is None:
         grad = q - t
     else:
@@ -269,7 +266,7 @@ def mse_sigmoid_grad(y_true, y_pred, *, from_logits: bool = False, reduction: st
     pred, dtype = _prediction(y_pred, from_logits, None)
     t = v.as_float_array(y_true, "y_true", pred.dtype)
     v.check_same_shape(t, pred, "y_true", "y_pred")
-    q = _sigmoid(pred, from_logits)
+    q = _positive_probability(pred, from_logits)
     return _finish(2 * (q - t) * q * (1 - q), reduction, dtype, None, count=pred.size)
 
 

@@ -61,9 +61,7 @@ def _prediction(y_pred, *, from_logits: bool, axis: int | None, name: str = "y_p
     if axis is not None:
         axis = v.check_axis(axis, arr.ndim)
         arr = np.moveaxis(arr, axis, -1)
-    if not isinstance(from_logits, (bool, np.bool_)):
-        raise TypeError(f"from_logits must be True or False; got {from_logits!r}")
-    if not from_logits:
+    if not v.check_from_logits(from_logits):
         arr = v.check_probabilities(arr, name, axis=-1 if axis is not None else None, could_be_logits=True,
                                     shown_axis=shown, whole_option=None)
     return arr.astype(v.work_dtype(dtype), copy=False), dtype
@@ -92,7 +90,7 @@ def _labels_for(labels, pred: np.ndarray, num_classes: int, ignore_index=None) -
     if raw.shape == pred.shape and pred.ndim >= 2:
         raise ValueError(
             f"labels has shape {raw.shape}, the same as y_pred: it looks one-hot. Pass integer class"
-            " indices (labels.argmax(axis=-1))"
+            " indices (labels.argmax(axis=-1)) or use categorical_cross_entropy"
         )
     if raw.shape != pred.shape[:-1]:
         squeeze = " (squeeze the trailing axis of size 1)" if raw.shape == pred.shape[:-1] + (1,) else ""
@@ -121,10 +119,6 @@ def _smooth(targets: np.ndarray, label_smoothing: float, num_classes: int) -> np
     if label_smoothing == 0:
         return targets
     return targets * (1 - label_smoothing) + label_smoothing / num_classes
-
-
-def _finish(losses: np.ndarray, reduction: str, dtype: np.dtype, weights: np.ndarray | None = None):
-    return v.finish(losses, reduction, dtype, weights)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,9 +184,7 @@ def binary_cross_entropy(
     """
     reduction = v.check_reduction(reduction)
     smoothing = v.check_fraction(label_smoothing, "label_smoothing")
-    eps = v.check_eps(eps)
-    if from_logits and eps is not None:
-        raise ValueError("eps clips probabilities; with from_logits=True the loss is already exact (drop eps)")
+    eps = _eps_for(from_logits, eps)
     pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=None)
     t = v.probabilities(y_true, "y_true", pred.dtype, axis=None)
     v.check_same_shape(t, pred, "y_true", "y_pred")
@@ -204,7 +196,7 @@ def binary_cross_entropy(
         losses = w * t * _softplus(-pred) + (1 - t) * _softplus(pred)
     else:
         losses = -(_times_log(w * t, _log_probabilities(pred, eps)) + _times_log(1 - t, _log1m(pred, eps)))
-    return _finish(losses, reduction, dtype)
+    return v.finish(losses, reduction, dtype)
 
 
 def _log1m(p: np.ndarray, eps: float | None) -> np.ndarray:
@@ -317,7 +309,7 @@ def categorical_cross_entropy(
     weighted_y = y if w is None else y * w
     losses = -_times_log(weighted_y, log_q).sum(axis=-1)
     weights = None if w is None else weighted_y.sum(axis=-1)
-    return _finish(losses, reduction, dtype, weights)
+    return v.finish(losses, reduction, dtype, weights)
 
 
 def _eps_for(from_logits: bool, eps):
@@ -405,8 +397,7 @@ def sparse_categorical_cross_entropy(
     reduction = v.check_reduction(reduction)
     smoothing = v.check_fraction(label_smoothing, "label_smoothing")
     eps = _eps_for(from_logits, eps)
-    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer))):
-        raise TypeError(f"ignore_index must be an integer or None; got {ignore_index!r}")
+    ignore_index = v.check_ignore_index(ignore_index)
     if from_logits is True and not smoothing and _kernels.eligible(y_pred, axis):
         # large 2-D float32/64 logits: cache-blocked, threaded, same semantics (celib/_kernels.py);
         # None means "not handled" (e.g. a non-finite logit), and the code below raises or computes.
@@ -417,48 +408,31 @@ def sparse_categorical_cross_entropy(
             return fast
     pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=axis)
     num_classes = pred.shape[-1]
-    raw = v.as_array(labels, "labels")
-    if raw.shape == pred.shape and pred.ndim >= 2:
-        raise ValueError(
-            f"labels has shape {raw.shape}, the same as y_pred: it looks one-hot. Pass integer class"
-            " indices (labels.argmax(axis=-1)) or use categorical_cross_entropy"
-        )
-    if raw.shape != pred.shape[:-1]:
-        squeeze = " (squeeze the trailing axis of size 1)" if raw.shape == pred.shape[:-1] + (1,) else ""
-        raise ValueError(
-            f"labels must have shape {pred.shape[:-1]} (y_pred's shape without the class axis);"
-            f" got {raw.shape}{squeeze}"
-        )
-    y = v.check_labels(raw, "labels", num_classes, ignore_index=ignore_index)
+    y = _labels_for(labels, pred, num_classes, ignore_index)
     w = v.check_class_weight(class_weight, num_classes, pred.dtype)
+    keep = None if ignore_index is None else y != ignore_index
+    safe = (y if keep is None else np.where(keep, y, 0))[..., None]  # ignored rows are zeroed below
 
-    keep = np.ones(y.shape, bool) if ignore_index is None else y != ignore_index
-    safe = np.where(keep, y, 0)[..., None]  # any valid index; ignored rows are zeroed below
     if from_logits:
         # -ln q_y = LSE(z) - z_y = (m - z_y) + ln s: the full log-softmax is never formed, and
         # m - z_y is taken first so that a large m does not round away the O(1) part.
         m, ln_s = _max_and_log_sum(pred, -1)
-        nll_true = ((m - np.take_along_axis(pred, safe, axis=-1)) + ln_s)[..., 0]
+        log_q_true = -((m - np.take_along_axis(pred, safe, axis=-1)) + ln_s)[..., 0]
     else:
         log_q = _log_probabilities(pred, eps)
-        nll_true = -np.take_along_axis(log_q, safe, axis=-1)[..., 0]
+        log_q_true = np.take_along_axis(log_q, safe, axis=-1)[..., 0]
     w_true = np.ones(y.shape, pred.dtype) if w is None else w[safe[..., 0]]
-    # weight * nll with 0 where the weight is 0, even when nll is inf (ln 0 of a zero probability)
-    losses = -_times_log((1 - smoothing) * w_true, -nll_true)
+    losses = -_times_log((1 - smoothing) * w_true, log_q_true)  # 0 where the weight is 0, even at ln 0
     weights = None if w is None else w_true
     if smoothing:
         # the uniform part of the smoothed target: -(eps / C) sum_c w_c ln q_c
         log_q_all = ((pred - m) - ln_s) if from_logits else log_q
-        w_all = np.ones(num_classes, pred.dtype) if w is None else w
-        losses = losses - (smoothing / num_classes) * _times_log(np.broadcast_to(w_all, pred.shape), log_q_all).sum(-1)
+        w_all = np.broadcast_to(np.ones(num_classes, pred.dtype) if w is None else w, pred.shape)
+        losses = losses - (smoothing / num_classes) * _times_log(w_all, log_q_all).sum(-1)
         if w is not None:
             weights = (1 - smoothing) * weights + smoothing / num_classes * w.sum()
-    losses = np.where(keep, losses, 0).astype(pred.dtype, copy=False)
-    if weights is None and ignore_index is not None:
-        weights = keep.astype(pred.dtype)
-    elif weights is not None:
-        weights = np.where(keep, weights, 0)
-    return _finish(losses, reduction, dtype, weights)
+    losses, weights = v.mask_ignored(losses, weights, keep)
+    return v.finish(losses, reduction, dtype, weights)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -527,7 +501,7 @@ def focal_loss(labels, y_pred, *, from_logits: bool = False, axis: int = -1, gam
     if alpha is not None:
         weights = alpha[y[..., 0]]
         losses = weights * losses
-    return _finish(losses, reduction, dtype, weights)
+    return v.finish(losses, reduction, dtype, weights)
 
 
 def binary_focal_loss(y_true, y_pred, *, from_logits: bool = False, gamma: float = 2.0, alpha=None,
@@ -582,7 +556,7 @@ def binary_focal_loss(y_true, y_pred, *, from_logits: bool = False, gamma: float
     with np.errstate(invalid="ignore"):  # 0 * inf where a term's weight is 0: that term is 0
         positive = np.where(t > 0, a_pos * t * np.exp(gamma * log_1mq) * -log_q, 0)
         negative = np.where(t < 1, a_neg * (1 - t) * np.exp(gamma * log_q) * -log_1mq, 0)
-    return _finish(positive + negative, reduction, dtype)
+    return v.finish(positive + negative, reduction, dtype)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -666,4 +640,4 @@ def mean_squared_error(y_true, y_pred, *, reduction: str = "mean"):
     v.check_same_shape(y, pred, "y_true", "y_pred")
     work = v.work_dtype(dtype)
     losses = (pred.astype(work) - y.astype(work)) ** 2
-    return _finish(losses, reduction, dtype)
+    return v.finish(losses, reduction, dtype)

@@ -90,14 +90,6 @@ def _check_chunk_size(chunk_size) -> int:
     return int(chunk_size)
 
 
-def _check_ignore_index(ignore_index):
-    if ignore_index is not None and (
-        isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer))
-    ):
-        raise TypeError(f"ignore_index must be an integer or None; got {ignore_index!r}")
-    return ignore_index
-
-
 def _check_bool(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False; got {value!r}")
@@ -131,11 +123,8 @@ def _labels_for(labels, lead_shape: tuple, num_classes: int, ignore_index, what:
 def _finish(losses: np.ndarray, keep: np.ndarray, reduction: str, dtype: np.dtype, lead_shape: tuple,
             ignore_index):
     """Reduce per-row losses exactly as :func:`~celib.losses.sparse_categorical_cross_entropy` does."""
-    losses = np.where(keep, losses, 0.0)  # float64: the reduction is summed in double precision
-    weights = keep.astype(np.float64) if ignore_index is not None else None
-    if reduction == "none":
-        losses = losses.reshape(lead_shape)
-    return v.finish(losses, reduction, dtype, weights)
+    losses, weights = v.mask_ignored(losses, None, None if ignore_index is None else keep)
+    return v.finish(losses.reshape(lead_shape) if reduction == "none" else losses, reduction, dtype, weights)
 
 
 def _row_weights(keep: np.ndarray, reduction: str) -> np.ndarray:
@@ -277,7 +266,7 @@ def chunked_cross_entropy(labels, logits, *, axis: int = -1, chunk_size: int = D
     _check_target_first(labels, "chunked_cross_entropy(labels, logits)")
     reduction = v.check_reduction(reduction)
     chunk = _check_chunk_size(chunk_size)
-    ignore_index = _check_ignore_index(ignore_index)
+    ignore_index = v.check_ignore_index(ignore_index)
     z = _float_input(logits, "logits", check_finite=False)
     if z.ndim < 1:
         raise ValueError("logits must have a vocabulary axis (at least one dimension)")
@@ -305,6 +294,30 @@ def chunked_cross_entropy(labels, logits, *, axis: int = -1, chunk_size: int = D
             acc.update(tile, tile_max)
         m[r0:r1], log_s[r0:r1] = acc.result()
     return _finish((m - z_true) + log_s, keep, reduction, dtype, lead, ignore_index)
+
+
+def _linear_inputs(hidden, weight, bias):
+    """``hidden`` (..., H), ``weight`` (V, H) and ``bias`` (V,) or None, checked and in the working dtype."""
+    h = _float_input(hidden, "hidden")
+    w = _float_input(weight, "weight")
+    b = None if bias is None else _float_input(bias, "bias")
+    dtype = v.float_dtype(h, w, *([] if b is None else [b]))
+    work = v.work_dtype(dtype)
+    h, w = h.astype(work, copy=False), w.astype(work, copy=False)
+    if h.ndim < 1:
+        raise ValueError("hidden must have a feature axis: shape (..., H)")
+    if w.ndim != 2:
+        raise ValueError(f"weight must have shape (V, H), one row per vocabulary entry; got shape {w.shape}")
+    if w.shape[1] != h.shape[-1]:
+        hint = " (pass weight, not weight.T)" if w.shape[0] == h.shape[-1] else ""
+        raise ValueError(
+            f"weight has shape {w.shape} but hidden has {h.shape[-1]} features; weight must be (V, {h.shape[-1]}){hint}"
+        )
+    if b is not None:
+        b = b.astype(work, copy=False)
+        if b.shape != (w.shape[0],):
+            raise ValueError(f"bias must have shape ({w.shape[0]},), one value per vocabulary entry; got {b.shape}")
+    return h, w, b, dtype
 
 
 # ---------------------------------------------------------------------------------------------
@@ -393,33 +406,15 @@ def linear_cross_entropy(labels, hidden, weight, *, bias=None, chunk_size: int =
     _check_target_first(labels, "linear_cross_entropy(labels, hidden, weight)")
     reduction = v.check_reduction(reduction)
     chunk = _check_chunk_size(chunk_size)
-    ignore_index = _check_ignore_index(ignore_index)
+    ignore_index = v.check_ignore_index(ignore_index)
     return_grad = _check_bool(return_grad, "return_grad")
     if return_grad and reduction == "none":
         raise ValueError(
             'return_grad=True needs a scalar loss: use reduction="mean" or "sum" (with "none" the'
             " gradient of the weight would be one array per token)"
         )
-    h = _float_input(hidden, "hidden")
-    w = _float_input(weight, "weight")
-    b = None if bias is None else _float_input(bias, "bias")
-    dtype = v.float_dtype(h, w, *([] if b is None else [b]))
-    work = v.work_dtype(dtype)
-    h, w = h.astype(work, copy=False), w.astype(work, copy=False)
-    if h.ndim < 1:
-        raise ValueError("hidden must have a feature axis: shape (..., H)")
-    if w.ndim != 2:
-        raise ValueError(f"weight must have shape (V, H), one row per vocabulary entry; got shape {w.shape}")
-    if w.shape[1] != h.shape[-1]:
-        hint = " (pass weight, not weight.T)" if w.shape[0] == h.shape[-1] else ""
-        raise ValueError(
-            f"weight has shape {w.shape} but hidden has {h.shape[-1]} features; weight must be (V, {h.shape[-1]}){hint}"
-        )
-    vocab = w.shape[0]
-    if b is not None:
-        b = b.astype(work, copy=False)
-        if b.shape != (vocab,):
-            raise ValueError(f"bias must have shape ({vocab},), one value per vocabulary entry; got {b.shape}")
+    h, w, b, dtype = _linear_inputs(hidden, weight, bias)
+    vocab, work = w.shape[0], w.dtype
     lead = h.shape[:-1]
     h2 = h.reshape(-1, h.shape[-1])
     y, keep = _labels_for(labels, lead, vocab, ignore_index, "hidden's shape without the feature axis")
@@ -753,7 +748,7 @@ def vocab_shard_stats(labels, logit_shard, vocab_start: int, *, ignore_index=Non
     _check_target_first(labels, "vocab_shard_stats(labels, logit_shard, vocab_start)")
     if isinstance(vocab_start, bool) or not isinstance(vocab_start, (int, np.integer)) or vocab_start < 0:
         raise TypeError(f"vocab_start must be a non-negative integer; got {vocab_start!r}")
-    ignore_index = _check_ignore_index(ignore_index)
+    ignore_index = v.check_ignore_index(ignore_index)
     z = _logits_2d(logit_shard, "logit_shard").astype(np.float64)
     lead, width = z.shape[:-1], z.shape[-1]
     raw = np.asarray(labels)
@@ -872,7 +867,7 @@ def vocab_parallel_cross_entropy(labels, logit_shards, *, ignore_index=None, red
     _check_target_first(labels, "vocab_parallel_cross_entropy(labels, logit_shards)")
     reduction = v.check_reduction(reduction)
     return_grad = _check_bool(return_grad, "return_grad")
-    ignore_index = _check_ignore_index(ignore_index)
+    ignore_index = v.check_ignore_index(ignore_index)
     shards = [_logits_2d(s, "logit_shards") for s in logit_shards]
     if not shards:
         raise ValueError("logit_shards must hold at least one shard")
