@@ -30,6 +30,9 @@ help:
 	@echo "make lab    open the lessons in JupyterLab, on your own copy in lab/ (git-ignored)"
 	@echo "make lab-edit   authors: open JupyterLab on chapters/, the verified lessons"
 	@echo "make execute NB=chapters/01_entropy.ipynb   re-execute a lesson in place (default: all)"
+	@echo "make student   the student edition (no solutions): site, PDF, notebooks in $(STUDENT)"
+	@echo "make instructor   the instructor edition (with solutions): make book + make pdf"
+	@echo "make assignments  the coding exercises as otter-grader assignments in _build/assignments"
 	@echo "make bench  run the benchmarks in bench/"
 	@echo "make clean  remove the build and caches (keeps .venv)"
 
@@ -71,7 +74,8 @@ test: $(STAMP) $(FW_STAMP)
 
 # celib unit, property and differential tests, plus notebook hygiene
 test-lib: $(STAMP) $(FW_STAMP) $(CFF_WHEEL)
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/lab
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/lab \
+	    --ignore=tests/editions
 
 # every notebook re-executed in a fresh kernel and compared with its stored outputs (strict)
 test-notebooks: $(STAMP) $(FW_STAMP)
@@ -124,3 +128,43 @@ bench: $(STAMP)
 clean:
 	rm -rf _build .pytest_cache .hypothesis jupyter_execute
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+# ---------------------------------------------------------------- teaching (issue 24)
+# Two editions from one source. `make book` / `make instructor`: with solutions (collapsed on the
+# site, open in the PDF). `make student`: tools/editions/student.py writes a copy of the sources
+# without any solution (text, code, outputs) into $(STUDENT)/src, which is built like the book:
+# site in $(STUDENT)/src/_build/html (its PDF and downloadable notebooks solution-free too).
+STUDENT     := _build/student
+STUDENT_PDF := $(STUDENT)/cross-entropy-executably-student.pdf
+.PHONY: student instructor assignments test-student test-assignments
+student: $(STAMP)
+	$(BIN)/python tools/editions/student.py $(STUDENT)/src
+	cd $(STUDENT)/src && $(CURDIR)/$(BIN)/jupyter-book build . --path-output . --builder html $(BOOK_FLAGS)
+	cd $(STUDENT)/src && $(CURDIR)/$(BIN)/jupyter-book build . --path-output . --builder singlehtml $(BOOK_FLAGS)
+	$(BIN)/python tools/pdf/build_pdf.py $(STUDENT)/src/_build/singlehtml $(STUDENT_PDF) \
+	    --footer-label "Student edition (without solutions)"
+	cp $(STUDENT_PDF) $(STUDENT)/src/_build/html/
+	@echo "Student edition built: file://$(CURDIR)/$(STUDENT)/src/_build/html/index.html"
+
+instructor: book
+	$(MAKE) --no-print-directory pdf
+
+# the student edition against the instructor build, exercise by exercise (needs both builds)
+test-student: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/editions/test_student_edition.py
+
+# otter-grader 7.0.0 in its own venv (requirements-otter.txt, ~550 MB); celib from this checkout
+OTTER_VENV  := .venv-otter
+OTTER_STAMP := $(OTTER_VENV)/.installed
+$(OTTER_STAMP): requirements-otter.txt
+	test -x $(OTTER_VENV)/bin/python || $(PYTHON) -m venv $(OTTER_VENV)
+	$(OTTER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-otter.txt
+	$(OTTER_VENV)/bin/python -c 'import site, sys; open(site.getsitepackages()[0] + "/celib-repository.pth", "w").write(sys.argv[1] + "\n")' $(CURDIR)
+	touch $(OTTER_STAMP)
+
+assignments: $(OTTER_STAMP)
+	$(OTTER_VENV)/bin/python tools/editions/assignments.py --otter $(CURDIR)/$(OTTER_VENV)/bin/otter
+
+# otter grades the reference solutions (full marks) and the known-wrong answers (partial marks)
+test-assignments: $(STAMP) assignments
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/editions/test_assignments.py
