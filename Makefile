@@ -82,11 +82,13 @@ test-notebooks: $(STAMP) $(FW_STAMP)
 	$(BIN)/python -m pytest -q $(NBVAL_FLAGS) chapters
 
 # the site builds with warnings as errors, the PDF is printed and checked, a real browser checks
-# every page
+# every page; the student edition is built once and checked against this build (issue 24)
 test-book: book
 	@status=0; \
 	$(MAKE) --no-print-directory pdf || status=1; \
 	$(MAKE) --no-print-directory test-browser || status=1; \
+	$(MAKE) --no-print-directory student || status=1; \
+	$(MAKE) --no-print-directory test-student || status=1; \
 	exit $$status
 
 # The book as one PDF, from the same stored outputs: a single-page build (sharing the HTML build's
