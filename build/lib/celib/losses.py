@@ -1,0 +1,621 @@
+"""Classification and regression losses: binary, categorical, sparse categorical, focal, MSE.
+
+Shared conventions
+------------------
+* Losses are in nats (natural logarithms), like every deep-learning framework.
+* ``y_pred`` holds probabilities unless ``from_logits=True``. From logits the loss is computed in log
+  space (log-sum-exp, softplus) and is finite for any finite logit; prefer it.
+* ``eps=None`` is exact: a zero probability on the true class gives ``inf``. ``eps=1e-7`` clips
+  probabilities to ``[eps, 1 - eps]`` as Keras does, which caps the loss at ``-ln(1e-7) = 16.118``
+  and makes its gradient zero beyond the cap.
+* ``reduction="mean"`` divides by the sum of the weights actually used: the number of examples when
+  unweighted, :math:`\\sum_n w_{y_n}` with ``class_weight`` (the same rule for one-hot and integer
+  targets), and ignored rows count in neither the numerator nor the denominator. PyTorch uses this
+  rule for integer targets but divides by N for probability targets; Keras divides by N.
+* Label smoothing replaces a target :math:`y` by :math:`y(1 - \\varepsilon) + \\varepsilon / C`.
+* float16 is computed in float32 and returned as float16.
+
+Deliberate differences from the frameworks, each executed beside the framework in the appendix
+"The same loss in every framework" (the name in brackets is the claim's label):
+
+* exact by default; ``eps=1e-7`` reproduces Keras' clip, which in float32 caps target 0 /
+  prediction 1 at 15.942 rather than 16.118 (:ref:`fw-keras-bce-clip`, :ref:`fw-keras-cce-clip`);
+  PyTorch's ``BCELoss`` caps at 100 nats instead (:ref:`fw-torch-bce-clamp`);
+* an all-ignored batch has mean 0.0, where PyTorch returns nan (:ref:`fw-torch-ignore-index`);
+* weighted means divide by the weights used, also for one-hot targets and with label smoothing
+  (PyTorch: :ref:`fw-torch-weight-mean`, :ref:`fw-torch-smoothing-weights`; Keras divides by N:
+  :ref:`fw-keras-weighted-mean`);
+* negative labels, unnormalised probabilities, non-finite logits and shapes that would broadcast
+  raise, where optax wraps ``-1`` (:ref:`fw-optax-negative-label`), Keras renormalises
+  (:ref:`fw-keras-probs-normalised`) and PyTorch broadcasts MSE (:ref:`fw-mse-broadcast`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _kernels
+from . import _validate as v
+from .softmax import _log_softmax, _max_and_log_sum, _softplus
+
+__all__ = [
+    "binary_cross_entropy",
+    "categorical_cross_entropy",
+    "sparse_categorical_cross_entropy",
+    "focal_loss",
+    "binary_focal_loss",
+    "inverse_frequency_weights",
+    "mean_squared_error",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def _prediction(y_pred, *, from_logits: bool, axis: int | None, name: str = "y_pred"):
+    """Validated predictions (class axis moved last) in the working dtype, plus the output dtype."""
+    arr = v.as_float_array(y_pred, name)
+    dtype = arr.dtype
+    shown = axis
+    if axis is not None:
+        axis = v.check_axis(axis, arr.ndim)
+        arr = np.moveaxis(arr, axis, -1)
+    if not isinstance(from_logits, (bool, np.bool_)):
+        raise TypeError(f"from_logits must be True or False; got {from_logits!r}")
+    if not from_logits:
+        arr = v.check_probabilities(arr, name, axis=-1 if axis is not None else None, could_be_logits=True,
+                                    shown_axis=shown, whole_option=None)
+    return arr.astype(v.work_dtype(dtype), copy=False), dtype
+
+
+def _log_probabilities(p: np.ndarray, eps: float | None) -> np.ndarray:
+    """``ln p``; with ``eps`` the probabilities are first clipped to ``[eps, 1 - eps]`` (Keras)."""
+    if eps is not None:
+        p = np.clip(p, eps, 1 - eps)
+    with np.errstate(divide="ignore"):  # ln 0 = -inf is the exact answer when eps is None
+        return np.log(p)
+
+
+def _times_log(weight: np.ndarray, log_q: np.ndarray) -> np.ndarray:
+    """``weight * log_q`` with 0 wherever ``weight == 0``, even if ``log_q`` is ``-inf``."""
+    with np.errstate(invalid="ignore"):
+        return np.where(weight > 0, weight * log_q, 0)
+
+
+def _smooth(targets: np.ndarray, label_smoothing: float, num_classes: int) -> np.ndarray:
+    if label_smoothing == 0:
+        return targets
+    return targets * (1 - label_smoothing) + label_smoothing / num_classes
+
+
+def _finish(losses: np.ndarray, reduction: str, dtype: np.dtype, weights: np.ndarray | None = None):
+    return np.asarray(v.reduce(losses, reduction, weights)).astype(dtype)[()]
+
+
+# ---------------------------------------------------------------------------------------------
+# binary
+
+
+def binary_cross_entropy(
+    y_true,
+    y_pred,
+    *,
+    from_logits: bool = False,
+    pos_weight=None,
+    label_smoothing: float = 0.0,
+    eps: float | None = None,
+    reduction: str = "mean",
+):
+    r"""Binary cross-entropy: the negative log-likelihood of Bernoulli targets.
+
+    .. math::
+
+        \ell = -\left[\, w_+\, t \ln p + (1 - t) \ln(1 - p) \,\right]
+
+    From a logit :math:`z` (with :math:`p = \sigma(z)`) the same loss is computed as
+    :math:`w_+\, t\, \operatorname{softplus}(-z) + (1 - t) \operatorname{softplus}(z)`, which is
+    finite for every finite :math:`z`.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Targets in [0, 1] (hard 0/1 labels or soft labels), the same shape as ``y_pred``.
+    y_pred : array_like
+        Probabilities of the positive class, or logits with ``from_logits=True``.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits.
+    pos_weight : None, float or array_like, default None
+        :math:`w_+`, a multiplier on the positive term, broadcast against the last axis (one per
+        output, as in PyTorch's ``BCEWithLogitsLoss``). It does not change the mean's denominator.
+    label_smoothing : float, default 0.0
+        :math:`\varepsilon`: targets become :math:`t(1 - \varepsilon) + \varepsilon / 2`.
+    eps : None or float, default None
+        Clip probabilities to ``[eps, 1 - eps]``; None is exact. Not allowed with logits. With
+        float32 inputs and ``eps=1e-7`` this is Keras' clip, 16.118 for target 1 / prediction 0 but
+        15.942 for target 0 / prediction 1 (:ref:`fw-keras-bce-clip`).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        "none" returns the elementwise losses; "mean" averages over every element. (Keras'
+        *function* ``binary_crossentropy`` averages the last axis only: :ref:`fw-keras-bce-reduction`.)
+
+    Returns
+    -------
+    Loss in nats, in the floating dtype of ``y_pred``.
+
+    Examples
+    --------
+    >>> from celib import binary_cross_entropy
+    >>> print(f"{binary_cross_entropy([1, 0], [0.9, 0.2]):.4f}")
+    0.1643
+    >>> print(f"{binary_cross_entropy([1.0], [-800.0], from_logits=True):.1f}")  # exact, no inf
+    800.0
+
+    References
+    ----------
+    Bishop (2006), *Pattern Recognition and Machine Learning*, §4.3.2.
+    """
+    reduction = v.check_reduction(reduction)
+    smoothing = v.check_fraction(label_smoothing, "label_smoothing")
+    eps = v.check_eps(eps)
+    if from_logits and eps is not None:
+        raise ValueError("eps clips probabilities; with from_logits=True the loss is already exact (drop eps)")
+    pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=None)
+    t = v.check_probabilities(v.as_float_array(y_true, "y_true", pred.dtype), "y_true", axis=None)
+    v.check_same_shape(t, pred, "y_true", "y_pred")
+    t = t * (1 - smoothing) + smoothing / 2 if smoothing else t
+    w = 1 if pos_weight is None else _pos_weight(pos_weight, pred)
+
+    if from_logits:
+        # ln p = -softplus(-z) and ln(1 - p) = -softplus(z): no sigmoid, so nothing rounds to 0 or 1.
+        losses = w * t * _softplus(-pred) + (1 - t) * _softplus(pred)
+    else:
+        losses = -(_times_log(w * t, _log_probabilities(pred, eps)) + _times_log(1 - t, _log1m(pred, eps)))
+    return _finish(losses, reduction, dtype)
+
+
+def _log1m(p: np.ndarray, eps: float | None) -> np.ndarray:
+    """``ln(1 - p)`` through ``log1p``, exact for small ``p``."""
+    if eps is not None:
+        p = np.clip(p, eps, 1 - eps)
+    with np.errstate(divide="ignore"):
+        return np.log1p(-p)
+
+
+def _pos_weight(pos_weight, pred: np.ndarray) -> np.ndarray:
+    w = v.as_float_array(pos_weight, "pos_weight", pred.dtype)
+    if (w < 0).any():
+        raise ValueError(f"pos_weight must be >= 0; got {w.min()}")
+    try:
+        np.broadcast_shapes(w.shape, pred.shape)
+    except ValueError:
+        raise ValueError(
+            f"pos_weight has shape {w.shape}, which does not broadcast against y_pred's {pred.shape};"
+            " pass a scalar or one weight per output (the last axis)"
+        ) from None
+    return w
+
+
+# ---------------------------------------------------------------------------------------------
+# categorical
+
+
+def categorical_cross_entropy(
+    y_true,
+    y_pred,
+    *,
+    from_logits: bool = False,
+    axis: int = -1,
+    label_smoothing: float = 0.0,
+    class_weight=None,
+    eps: float | None = None,
+    reduction: str = "mean",
+):
+    r"""Categorical cross-entropy with one-hot or soft (probability) targets.
+
+    .. math::
+
+        \ell_n = -\sum_{c=1}^{C} w_c\, y_{nc} \ln q_{nc}, \qquad
+        \text{mean} = \frac{\sum_n \ell_n}{\sum_n \sum_c w_c\, y_{nc}}
+
+    where :math:`q = \operatorname{softmax}(z)` when ``from_logits=True`` (computed as
+    :math:`\ln q = z - \operatorname{LSE}(z)`), and :math:`w \equiv 1` without ``class_weight``, in
+    which case the mean is the plain average over the N examples.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Target distributions, same shape as ``y_pred``; each row sums to 1 along ``axis``.
+    y_pred : array_like
+        Predicted distributions, or logits with ``from_logits=True``.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits. Prefer logits: the loss is then exact and finite.
+    axis : int, default -1
+        The class axis.
+    label_smoothing : float, default 0.0
+        :math:`\varepsilon`: targets become :math:`y(1 - \varepsilon) + \varepsilon / C`.
+    class_weight : None or array_like of shape (C,), default None
+        Non-negative per-class weights :math:`w_c`. The mean divides by :math:`\sum_n w_{y_n}`;
+        PyTorch divides by N for probability targets (deliberate difference,
+        :ref:`fw-torch-weight-mean`).
+    eps : None or float, default None
+        Clip probabilities to ``[eps, 1 - eps]`` (Keras uses 1e-7: :ref:`fw-keras-cce-clip`); None
+        is exact.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        "none" returns one loss per example (the class axis removed).
+
+    Returns
+    -------
+    Loss in nats, in the floating dtype of ``y_pred``.
+
+    Examples
+    --------
+    >>> from celib import categorical_cross_entropy
+    >>> y_true = [[0, 1, 0], [0, 0, 1]]
+    >>> y_pred = [[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]]
+    >>> print(f"{categorical_cross_entropy(y_true, y_pred):.4f}")  # (-ln .95 - ln .1) / 2
+    1.1769
+
+    References
+    ----------
+    Goodfellow, Bengio & Courville (2016), *Deep Learning*, §6.2.2.3.
+    """
+    reduction = v.check_reduction(reduction)
+    smoothing = v.check_fraction(label_smoothing, "label_smoothing")
+    eps = _eps_for(from_logits, eps)
+    pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=axis)
+    y = v.as_float_array(y_true, "y_true", pred.dtype)
+    if y.ndim == pred.ndim - 1 and y.shape == pred.shape[:-1]:
+        raise ValueError(
+            f"y_true has shape {y.shape} but y_pred has shape {np.shape(y_pred)}: y_true looks like"
+            " integer labels; use sparse_categorical_cross_entropy, or one-hot encode y_true"
+        )
+    y = np.moveaxis(y, axis, -1) if y.ndim == pred.ndim else y
+    v.check_same_shape(y, pred, "y_true", "y_pred")
+    y = v.check_probabilities(y, "y_true", axis=-1, shown_axis=axis, whole_option=None)
+    num_classes = pred.shape[-1]
+    w = v.check_class_weight(class_weight, num_classes, pred.dtype)
+
+    log_q = _log_softmax(pred) if from_logits else _log_probabilities(pred, eps)
+    y = _smooth(y, smoothing, num_classes)
+    weighted_y = y if w is None else y * w
+    losses = -_times_log(weighted_y, log_q).sum(axis=-1)
+    weights = None if w is None else weighted_y.sum(axis=-1)
+    return _finish(losses, reduction, dtype, weights)
+
+
+def _eps_for(from_logits: bool, eps):
+    eps = v.check_eps(eps)
+    if from_logits and eps is not None:
+        raise ValueError("eps clips probabilities; with from_logits=True the loss is already exact (drop eps)")
+    return eps
+
+
+def sparse_categorical_cross_entropy(
+    labels,
+    y_pred,
+    *,
+    from_logits: bool = False,
+    axis: int = -1,
+    ignore_index: int | None = None,
+    class_weight=None,
+    label_smoothing: float = 0.0,
+    eps: float | None = None,
+    reduction: str = "mean",
+):
+    r"""Categorical cross-entropy with integer class labels ("sparse" targets).
+
+    Identical to :func:`categorical_cross_entropy` with one-hot targets, without building them:
+
+    .. math::
+
+        \ell_n = -w_{y_n} \ln q_{n, y_n}
+               = w_{y_n} \left( \operatorname{LSE}(z_n) - z_{n, y_n} \right)
+        \quad\text{(from logits)}, \qquad
+        \text{mean} = \frac{\sum_n \ell_n}{\sum_n w_{y_n}}
+
+    With label smoothing :math:`\varepsilon` the target is
+    :math:`(1 - \varepsilon)\,\mathrm{onehot}(y_n) + \varepsilon / C`, so
+    :math:`\ell_n = -(1 - \varepsilon) w_{y_n} \ln q_{n,y_n} - \frac{\varepsilon}{C} \sum_c w_c \ln q_{nc}`
+    and the row's weight is :math:`(1 - \varepsilon) w_{y_n} + \frac{\varepsilon}{C} \sum_c w_c`.
+
+    Parameters
+    ----------
+    labels : array_like of int
+        Class indices in ``[0, C)``, shaped like ``y_pred`` without its class axis. Integral floats
+        (``2.0``) are accepted; fractions and negative values are errors (NumPy would read ``-1`` as
+        the last class).
+    y_pred : array_like
+        Predicted distributions, or logits with ``from_logits=True``.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits.
+    axis : int, default -1
+        The class axis of ``y_pred``.
+    ignore_index : None or int, default None
+        Label value to skip (e.g. ``-100`` for padding); those rows count in neither the sum nor
+        the mean's denominator, and get loss 0 with ``reduction="none"``. If every row is skipped
+        the mean is 0.0; PyTorch returns nan (deliberate difference, :ref:`fw-torch-ignore-index`).
+        Any other negative label raises, where optax wraps ``-1`` to the last class
+        (:ref:`fw-optax-negative-label`).
+    class_weight : None or array_like of shape (C,), default None
+        Non-negative per-class weights.
+    label_smoothing : float, default 0.0
+        :math:`\varepsilon` in [0, 1]. Unweighted, this matches PyTorch and Keras
+        (:ref:`fw-label-smoothing`); with ``class_weight`` the mean's denominator is the smoothed
+        weight above, where PyTorch divides by :math:`\sum_n w_{y_n}` (deliberate difference,
+        :ref:`fw-torch-smoothing-weights`).
+    eps : None or float, default None
+        Clip probabilities to ``[eps, 1 - eps]``; None is exact.
+    reduction : {"mean", "sum", "none"}, default "mean"
+
+    Returns
+    -------
+    Loss in nats, in the floating dtype of ``y_pred``.
+
+    Examples
+    --------
+    >>> from celib import sparse_categorical_cross_entropy
+    >>> print(f"{sparse_categorical_cross_entropy([1, 2], [[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]]):.4f}")
+    1.1769
+    >>> padded = [1, -100]
+    >>> logits = [[0.0, 3.0, 0.0], [9.0, 9.0, 9.0]]
+    >>> print(f"{sparse_categorical_cross_entropy(padded, logits, from_logits=True, ignore_index=-100):.4f}")
+    0.0949
+
+    References
+    ----------
+    Murphy (2022), *Probabilistic Machine Learning: An Introduction*, §10.3.
+    """
+    reduction = v.check_reduction(reduction)
+    smoothing = v.check_fraction(label_smoothing, "label_smoothing")
+    eps = _eps_for(from_logits, eps)
+    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer))):
+        raise TypeError(f"ignore_index must be an integer or None; got {ignore_index!r}")
+    if from_logits is True and not smoothing and _kernels.eligible(y_pred, axis):
+        # large 2-D float32/64 logits: cache-blocked, threaded, same semantics (celib/_kernels.py);
+        # None means "not handled" (e.g. a non-finite logit), and the code below raises or computes.
+        fast = _kernels.sparse_cross_entropy(
+            labels, y_pred, ignore_index=ignore_index, class_weight=class_weight, reduction=reduction
+        )
+        if fast is not None:
+            return fast
+    pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=axis)
+    num_classes = pred.shape[-1]
+    raw = v.as_array(labels, "labels")
+    if raw.shape == pred.shape and pred.ndim >= 2:
+        raise ValueError(
+            f"labels has shape {raw.shape}, the same as y_pred: it looks one-hot. Pass integer class"
+            " indices (labels.argmax(axis=-1)) or use categorical_cross_entropy"
+        )
+    if raw.shape != pred.shape[:-1]:
+        squeeze = " (squeeze the trailing axis of size 1)" if raw.shape == pred.shape[:-1] + (1,) else ""
+        raise ValueError(
+            f"labels must have shape {pred.shape[:-1]} (y_pred's shape without the class axis);"
+            f" got {raw.shape}{squeeze}"
+        )
+    y = v.check_labels(raw, "labels", num_classes, ignore_index=ignore_index)
+    w = v.check_class_weight(class_weight, num_classes, pred.dtype)
+
+    keep = np.ones(y.shape, bool) if ignore_index is None else y != ignore_index
+    safe = np.where(keep, y, 0)[..., None]  # any valid index; ignored rows are zeroed below
+    if from_logits:
+        # -ln q_y = LSE(z) - z_y = (m - z_y) + ln s: the full log-softmax is never formed, and
+        # m - z_y is taken first so that a large m does not round away the O(1) part.
+        m, ln_s = _max_and_log_sum(pred, -1)
+        nll_true = ((m - np.take_along_axis(pred, safe, axis=-1)) + ln_s)[..., 0]
+    else:
+        log_q = _log_probabilities(pred, eps)
+        nll_true = -np.take_along_axis(log_q, safe, axis=-1)[..., 0]
+    w_true = np.ones(y.shape, pred.dtype) if w is None else w[safe[..., 0]]
+    # weight * nll with 0 where the weight is 0, even when nll is inf (ln 0 of a zero probability)
+    losses = -_times_log((1 - smoothing) * w_true, -nll_true)
+    weights = None if w is None else w_true
+    if smoothing:
+        # the uniform part of the smoothed target: -(eps / C) sum_c w_c ln q_c
+        log_q_all = ((pred - m) - ln_s) if from_logits else log_q
+        w_all = np.ones(num_classes, pred.dtype) if w is None else w
+        losses = losses - (smoothing / num_classes) * _times_log(np.broadcast_to(w_all, pred.shape), log_q_all).sum(-1)
+        if w is not None:
+            weights = (1 - smoothing) * weights + smoothing / num_classes * w.sum()
+    losses = np.where(keep, losses, 0).astype(pred.dtype, copy=False)
+    if weights is None and ignore_index is not None:
+        weights = keep.astype(pred.dtype)
+    elif weights is not None:
+        weights = np.where(keep, weights, 0)
+    return _finish(losses, reduction, dtype, weights)
+
+
+# ---------------------------------------------------------------------------------------------
+# focal
+
+
+def focal_loss(labels, logits, *, gamma: float = 2.0, alpha=None, reduction: str = "mean"):
+    r"""Softmax focal loss for integer labels, computed in log space.
+
+    .. math::
+
+        \ell_n = -\alpha_{y_n} (1 - p_{n,y_n})^{\gamma} \ln p_{n,y_n},
+        \qquad p_n = \operatorname{softmax}(z_n)
+
+    The factor :math:`(1 - p_t)^\gamma` shrinks the loss of examples the model already gets right,
+    so training concentrates on the hard ones. :math:`\gamma = 0` with no ``alpha`` is
+    :func:`sparse_categorical_cross_entropy`. :math:`\ln p_t` comes from log-softmax, whose top
+    class is :math:`-\operatorname{log1p}(r)` with :math:`r` the sum over the other classes, and
+    :math:`1 - p_t` from ``-expm1(ln p_t)``, so neither rounds to 0 for a confident model: both keep
+    a few ulps of relative accuracy up to the dtype's smallest normal number (tested against
+    mpmath).
+
+    Parameters
+    ----------
+    labels : array_like of int
+        Class indices in ``[0, C)``, shape ``logits.shape[:-1]``.
+    logits : array_like
+        Logits with the class axis last.
+    gamma : float, default 2.0
+        Focusing parameter :math:`\gamma \ge 0`.
+    alpha : None, float or array_like of shape (C,), default None
+        Class weights :math:`\alpha_c \ge 0`; a float applies to every class. The mean divides by
+        :math:`\sum_n \alpha_{y_n}`, the same rule as ``class_weight`` in the cross-entropies
+        (torchvision and Keras' binary focal losses divide by the number of elements: :ref:`fw-focal`).
+    reduction : {"mean", "sum", "none"}, default "mean"
+
+    Examples
+    --------
+    >>> from celib import focal_loss
+    >>> logits = [[4.0, 0.0, 0.0], [0.0, 0.5, 0.0]]   # one easy, one hard example
+    >>> print(f"{focal_loss([0, 1], logits, gamma=0.0):.4f}, {focal_loss([0, 1], logits, gamma=2.0):.4f}")
+    0.4152, 0.1194
+
+    References
+    ----------
+    Lin, Goyal, Girshick, He & Dollár (2017), "Focal loss for dense object detection", ICCV.
+    """
+    reduction = v.check_reduction(reduction)
+    gamma = v.check_nonnegative(gamma, "gamma")
+    z, dtype = _prediction(logits, from_logits=True, axis=-1, name="logits")
+    num_classes = z.shape[-1]
+    raw = v.as_array(labels, "labels")
+    if raw.shape != z.shape[:-1]:
+        raise ValueError(f"labels must have shape {z.shape[:-1]} (logits without the class axis); got {raw.shape}")
+    y = v.check_labels(raw, "labels", num_classes)[..., None]
+    log_pt = np.take_along_axis(_log_softmax(z), y, axis=-1)[..., 0]
+    one_minus_pt = -np.expm1(log_pt)
+    losses = -(one_minus_pt**gamma) * log_pt
+    weights = None
+    alpha = v.focal_alpha(alpha, num_classes, z.dtype)
+    if alpha is not None:
+        weights = alpha[y[..., 0]]
+        losses = weights * losses
+    return _finish(losses, reduction, dtype, weights)
+
+
+def binary_focal_loss(y_true, logits, *, gamma: float = 2.0, alpha=None, reduction: str = "mean"):
+    r"""Sigmoid (binary) focal loss, computed from logits in log space.
+
+    .. math::
+
+        \ell = -\alpha\, t\, (1 - p)^{\gamma} \ln p
+               - (1 - \alpha)(1 - t)\, p^{\gamma} \ln(1 - p), \qquad p = \sigma(z)
+
+    For hard labels this is :math:`-\alpha_t (1 - p_t)^\gamma \ln p_t` of Lin et al. (2017). With
+    ``alpha=None`` both terms have weight 1, and :math:`\gamma = 0` gives
+    :func:`binary_cross_entropy`. ``"mean"`` averages over all elements, as torchvision's
+    ``sigmoid_focal_loss`` does. For 0/1 labels this equals torchvision's ``sigmoid_focal_loss`` and
+    Keras' ``BinaryFocalCrossentropy(apply_class_balancing=True)``; for soft labels they weight the
+    whole cross-entropy by :math:`(1 - p_t)^\gamma` and differ from this loss (:ref:`fw-focal`).
+
+    Parameters
+    ----------
+    y_true : array_like
+        Targets in [0, 1], the same shape as ``logits``.
+    logits : array_like
+        Logits :math:`z`.
+    gamma : float, default 2.0
+        Focusing parameter :math:`\gamma \ge 0`.
+    alpha : None or float in [0, 1], default None
+        Weight of the positive term; the negative term gets :math:`1 - \alpha`.
+    reduction : {"mean", "sum", "none"}, default "mean"
+
+    Examples
+    --------
+    >>> from celib import binary_focal_loss
+    >>> print(f"{binary_focal_loss([1, 0], [3.0, -1.0], gamma=2.0, alpha=0.25):.4f}")
+    0.0085
+
+    References
+    ----------
+    Lin, Goyal, Girshick, He & Dollár (2017), "Focal loss for dense object detection", ICCV.
+    """
+    reduction = v.check_reduction(reduction)
+    gamma = v.check_nonnegative(gamma, "gamma")
+    z, dtype = _prediction(logits, from_logits=True, axis=None, name="logits")
+    t = v.check_probabilities(v.as_float_array(y_true, "y_true", z.dtype), "y_true", axis=None)
+    v.check_same_shape(t, z, "y_true", "logits")
+    a_pos, a_neg = v.binary_focal_alpha(alpha)
+    log_p, log_1mp = -_softplus(-z), -_softplus(z)
+    positive = a_pos * t * np.exp(gamma * log_1mp) * -log_p
+    negative = a_neg * (1 - t) * np.exp(gamma * log_p) * -log_1mp
+    return _finish(positive + negative, reduction, dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# weights and regression
+
+
+def inverse_frequency_weights(labels, num_classes: int):
+    r"""Class weights inversely proportional to class frequency ("balanced").
+
+    .. math::
+
+        w_c = \frac{N}{C \, n_c}
+
+    where :math:`n_c` is the number of labels equal to :math:`c`. Every class then carries the
+    same total weight :math:`N / C`, as with scikit-learn's ``compute_class_weight("balanced")``.
+
+    Parameters
+    ----------
+    labels : array_like of int
+        Class indices in ``[0, num_classes)``.
+    num_classes : int
+        :math:`C`. Every class must occur at least once (its weight would be infinite).
+
+    Returns
+    -------
+    float64 array of shape (C,).
+
+    Examples
+    --------
+    >>> from celib import inverse_frequency_weights
+    >>> print(inverse_frequency_weights([0, 0, 0, 1], num_classes=2))
+    [0.66666667 2.        ]
+
+    References
+    ----------
+    King & Zeng (2001), "Logistic regression in rare events data", Political Analysis 9(2);
+    scikit-learn, ``sklearn.utils.class_weight.compute_class_weight``.
+    """
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive integer; got {num_classes!r}")
+    y = v.check_labels(labels, "labels", int(num_classes)).ravel()
+    counts = np.bincount(y, minlength=num_classes)
+    missing = np.flatnonzero(counts == 0)
+    if missing.size:
+        raise ValueError(
+            f"labels never contain class {int(missing[0])}, so its inverse frequency is infinite;"
+            " pass num_classes equal to the classes present or set that class's weight by hand"
+        )
+    return y.size / (num_classes * counts.astype(np.float64))
+
+
+def mean_squared_error(y_true, y_pred, *, reduction: str = "mean"):
+    r"""Mean squared error, refusing to broadcast mismatched shapes.
+
+    .. math::
+
+        \text{MSE} = \frac{1}{N} \sum_{i=1}^{N} (y_i - \hat y_i)^2
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        Same shape exactly: ``(N, 1)`` against ``(N,)`` is an error, not an ``(N, N)`` average
+        (PyTorch warns and broadcasts, Keras squeezes: :ref:`fw-mse-broadcast`).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        "none" returns the elementwise squared errors; "mean" averages over every element.
+
+    Examples
+    --------
+    >>> from celib import mean_squared_error
+    >>> print(mean_squared_error([1.0, 0.0], [0.9, 0.2]))
+    0.025
+
+    References
+    ----------
+    Bishop (2006), *Pattern Recognition and Machine Learning*, §1.2.5 and §3.1.1.
+    """
+    reduction = v.check_reduction(reduction)
+    pred = v.as_float_array(y_pred, "y_pred")
+    dtype = pred.dtype
+    y = v.as_float_array(y_true, "y_true", dtype)
+    v.check_same_shape(y, pred, "y_true", "y_pred")
+    work = v.work_dtype(dtype)
+    losses = (pred.astype(work) - y.astype(work)) ** 2
+    return _finish(losses, reduction, dtype)
