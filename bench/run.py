@@ -131,7 +131,7 @@ def fast_paths(rounds: int) -> None:
             return celib.sparse_categorical_cross_entropy(y, x, from_logits=True)
 
         def celib_fwd_grad():
-            return celib.sparse_categorical_cross_entropy(y, x, from_logits=True), celib.softmax_cross_entropy_grad(y, x)
+            return celib.sparse_categorical_cross_entropy(y, x, from_logits=True), celib.softmax_cross_entropy_grad(y, x, from_logits=True)
 
         forward = {"celib": celib_fwd, "numpy": lambda: reference.cross_entropy(x, y)}
         both = {"celib": celib_fwd_grad, "numpy": lambda: reference.cross_entropy_with_grad(x, y)}
@@ -189,7 +189,7 @@ def large_vocabulary(rounds: int, with_grad: bool) -> None:
     labels = rng.integers(0, v, n)
     logits_mb = n * v * 4 / 2**20
     naive, peak_naive = extra_peak(lambda: reference.linear_cross_entropy(hidden, weight, labels))
-    fused, peak_fused = extra_peak(lambda: celib.linear_cross_entropy(hidden, weight, labels))
+    fused, peak_fused = extra_peak(lambda: celib.linear_cross_entropy(labels, hidden, weight))
     print(f"  logits hidden @ weight.T would be {logits_mb:.1f} MiB")
     print(f"  peak extra memory  naive {peak_naive / 2**20:7.1f} MiB | fused {peak_fused / 2**20:5.1f} MiB"
           f" | naive/fused {peak_naive / peak_fused:5.1f}x (target >= 20x)")
@@ -197,7 +197,7 @@ def large_vocabulary(rounds: int, with_grad: bool) -> None:
           f" | relative difference {abs(float(fused) - naive) / abs(naive):.1e}")
     t = interleaved_medians(
         {"naive": lambda: reference.linear_cross_entropy(hidden, weight, labels),
-         "fused": lambda: celib.linear_cross_entropy(hidden, weight, labels)},
+         "fused": lambda: celib.linear_cross_entropy(labels, hidden, weight)},
         rounds, warmup=0,
     )
     print(f"  time (median of {rounds})  naive {ms(t['naive'])} | fused {ms(t['fused'])}"
@@ -205,7 +205,7 @@ def large_vocabulary(rounds: int, with_grad: bool) -> None:
     if with_grad:
         t0 = time.perf_counter()
         (_, grads), peak_grad = extra_peak(
-            lambda: celib.linear_cross_entropy(hidden, weight, labels, return_grad=True))
+            lambda: celib.linear_cross_entropy(labels, hidden, weight, return_grad=True))
         elapsed = time.perf_counter() - t0
         outputs = sum(g.nbytes for g in grads if g is not None)
         print(f"  with gradients     fused {ms(elapsed)} (one run), peak extra beyond the gradients"

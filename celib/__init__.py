@@ -38,16 +38,20 @@ from .losses import (
 )
 from .softmax import log_sigmoid, log_softmax, logsumexp, sigmoid, softmax, softplus
 from .scale import (
+    LinearCrossEntropyGrads,
+    VocabShardStats,
     bits_per_token,
     chunked_cross_entropy,
+    combine_vocab_shard_stats,
     linear_cross_entropy,
     perplexity,
     softcap_logits,
     vocab_parallel_cross_entropy,
+    vocab_shard_stats,
     z_loss,
 )
 
-__version__ = "0.1.0"
+__version__ = "2027.1.0"
 
 __all__ = [
     # information theory
@@ -100,4 +104,8 @@ __all__ = [
     "z_loss",
     "softcap_logits",
     "vocab_parallel_cross_entropy",
+    "vocab_shard_stats",
+    "combine_vocab_shard_stats",
+    "VocabShardStats",
+    "LinearCrossEntropyGrads",
 ]

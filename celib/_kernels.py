@@ -342,9 +342,7 @@ def sparse_cross_entropy(labels, logits: np.ndarray, *, ignore_index, class_weig
     if w is not None:
         weights = w[safe]
         losses = weights * losses
-    if keep is not None:
-        losses = np.where(keep, losses, 0).astype(dtype, copy=False)
-        weights = keep.astype(dtype) if weights is None else np.where(keep, weights, 0)
+    losses, weights = v.mask_ignored(losses, weights, keep)
     return v.finish(losses, reduction, dtype, weights)
 
 

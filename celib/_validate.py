@@ -86,13 +86,16 @@ def check_probabilities(
     ``whole_option`` (e.g. ``" or axis=None"``) is offered beside ``p.ravel()`` for a joint table;
     None where the array cannot be a joint table (a loss's batch of predictions, one per row).
 
-    Every value must lie in [0, 1] exactly: a correctly rounded softmax or sigmoid never leaves it,
-    and nothing is clipped back. Sums must be within :func:`sum_tolerance` of 1, which follows the
-    rounding of ``C`` probabilities and of their normalising sum in ``p``'s dtype. Check an array
-    in the dtype it was computed in, before any promotion: float32 probabilities cast to float64
-    still carry float32 rounding.
+    Values must be >= 0 exactly (a rounded softmax or sigmoid is never negative, and the log of a
+    negative number has no meaning) and at most 1; in a distribution along ``axis``, at most
+    ``1 + sum_tolerance``, because a marginal summed from a joint table can land an ulp above 1.
+    Nothing is clipped: an accepted value is used as it is.
+    Sums must be within :func:`sum_tolerance` of 1, which follows the rounding of ``C``
+    probabilities and of their normalising sum in ``p``'s dtype. Check an array in the dtype it was
+    computed in, before any promotion: float32 probabilities cast to float64 still carry float32
+    rounding.
     """
-    bad = (p < 0) | (p > 1)
+    bad = (p < 0) | (p > (1 if axis is None else 1 + sum_tolerance(p.shape[axis], p.dtype)))
     if bad.any():
         hint = " (if these are logits, pass from_logits=True)" if could_be_logits else ""
         raise ValueError(f"{name} must be probabilities in [0, 1]; got {_first(p, bad)} at {_where(bad)}{hint}")
@@ -205,6 +208,28 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> 
             + (" (squeeze the trailing axis of size 1: broadcasting (N, 1) against (N,) would"
                " silently compare every pair)" if trailing_one else "")
         )
+
+
+def check_ignore_index(ignore_index):
+    """An integer label value to skip, or None."""
+    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral)):
+        raise TypeError(f"ignore_index must be an integer or None; got {ignore_index!r}")
+    return ignore_index
+
+
+def check_from_logits(from_logits) -> bool:
+    if not isinstance(from_logits, (bool, np.bool_)):
+        raise TypeError(f"from_logits must be True or False; got {from_logits!r}")
+    return bool(from_logits)
+
+
+def mask_ignored(losses: np.ndarray, weights: np.ndarray | None, keep: np.ndarray | None):
+    """Zero the losses of ignored rows and drop them from the mean's weights (None: nothing ignored)."""
+    if keep is None:
+        return losses, weights
+    losses = np.where(keep, losses, 0).astype(losses.dtype, copy=False)
+    weights = keep.astype(losses.dtype) if weights is None else np.where(keep, weights, 0)
+    return losses, weights
 
 
 def check_reduction(reduction) -> str:

@@ -62,7 +62,7 @@ SITE_CONFIG = {
     "axis": {"labelColor": _INK, "titleColor": _INK, "domainColor": _INK, "tickColor": _INK,
              "gridOpacity": 0.3, "labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": "normal"},
     "legend": {"labelColor": _INK, "titleColor": _INK, "labelFontSize": 11, "orient": "bottom",
-               "direction": "horizontal", "labelLimit": 400},
+               "direction": "horizontal", "columns": 2, "labelLimit": 400},
     "title": {"color": _INK, "fontSize": 12, "fontWeight": "normal"},
     "text": {"color": _INK},
     "mark": {"aria": False},
@@ -198,6 +198,9 @@ def site_payload(site: Site, controls: Mapping[str, Any]) -> dict:
 
     chart = alt.hconcat(*site.panels(alt)).to_dict()
     panels = chart.pop("hconcat")
+    if "data" in chart:  # Altair hoists data the panels share: give it back, so each gets its filter
+        shared = chart.pop("data")
+        panels = [{"data": shared, **panel} for panel in panels]
     for panel in panels:
         _add_filters(panel, tables)
     chart.pop("$schema", None)
@@ -205,7 +208,9 @@ def site_payload(site: Site, controls: Mapping[str, Any]) -> dict:
         {"name": c["name"], "value": c["values"][c["index"]]} for c in out_controls]
     chart["config"] = {**SITE_CONFIG, **chart.get("config", {})}
     # each panel keeps its own colours and legend
-    chart.setdefault("resolve", {"scale": {"color": "independent"}, "legend": {"color": "independent"}})
+    chart.setdefault("resolve", {
+        "scale": {"color": "independent", "strokeDash": "independent"},
+        "legend": {"color": "independent", "strokeDash": "independent"}})
     return {"version": PAYLOAD_VERSION, "description": site.description, "digits": DIGITS,
             "controls": out_controls, "tables": tables, "readout": readout,
             "spec": chart, "panels": panels,

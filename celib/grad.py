@@ -19,7 +19,9 @@ import numpy as np
 
 from . import _kernels
 from . import _validate as v
-from .softmax import _log_softmax, _softplus
+from .losses import _binary_log_probabilities, _class_log_probabilities, _labels_for, _pos_weight, _smooth
+from .losses import _prediction as _loss_prediction
+from .softmax import _log_softmax, _sigmoid
 
 __all__ = [
     "softmax_cross_entropy_grad",
@@ -31,28 +33,37 @@ __all__ = [
 ]
 
 
-def _scale(grad: np.ndarray, reduction: str, count: int, dtype: np.dtype):
+def _prediction(y_pred, from_logits: bool, axis: int | None):
+    """Validated prediction with its class axis moved last (``axis=None``: elementwise), in the
+    working dtype, plus the output dtype; the same checks and messages as the losses."""
+    pred, dtype = _loss_prediction(y_pred, from_logits=from_logits, axis=axis)
+    if axis is not None and pred.ndim < 1:
+        raise ValueError("y_pred must have a class axis (at least one dimension)")
+    return pred, dtype
+
+
+def _probabilities(pred: np.ndarray, from_logits: bool) -> np.ndarray:
+    """softmax of logits along the last axis, or the probabilities as given."""
+    return np.exp(_log_softmax(pred)) if from_logits else pred
+
+
+def _positive_probability(pred: np.ndarray, from_logits: bool) -> np.ndarray:
+    """The positive class's probability: sigmoid of a logit, or the probability as given."""
+    return _sigmoid(pred) if from_logits else pred
+
+
+def _finish(grad: np.ndarray, reduction: str, dtype: np.dtype, axis: int | None,
+            row_weight: np.ndarray | None = None, count: int | None = None):
+    """Divide by what "mean" divides the loss by, then put the class axis back and cast.
+
+    ``row_weight``: the sum of the weights actually used (0/0 gives 0); otherwise ``count``.
+    """
     if reduction == "mean":
-        grad = grad / grad.dtype.type(count)
-    return grad.astype(dtype)
-
-
-def _logits(logits):
-    z = v.as_float_array(logits, "logits")
-    return z.astype(v.work_dtype(z.dtype), copy=False), z.dtype
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-
-
-def _weighted_mean(grad: np.ndarray, reduction: str, row_weight: np.ndarray, dtype: np.dtype):
-    """Divide by the sum of the weights actually used (the losses' "mean" rule); 0/0 gives 0."""
-    if reduction == "mean":
-        total = row_weight.sum()
+        total = float(row_weight.sum(dtype=np.float64)) if row_weight is not None else count
         grad = grad / grad.dtype.type(total) if total > 0 else np.zeros_like(grad)
-    return grad.astype(dtype)
+    if axis is not None:
+        grad = np.moveaxis(grad, -1, axis)
+    return v.to_dtype(grad, dtype)
 
 
 def _onehot(labels: np.ndarray, num_classes: int, dtype: np.dtype) -> np.ndarray:
@@ -63,8 +74,10 @@ def _onehot(labels: np.ndarray, num_classes: int, dtype: np.dtype) -> np.ndarray
 
 def softmax_cross_entropy_grad(
     labels_or_onehot,
-    logits,
+    y_pred,
     *,
+    from_logits: bool = False,
+    axis: int = -1,
     class_weight=None,
     label_smoothing: float = 0.0,
     ignore_index: int | None = None,
@@ -87,10 +100,16 @@ def softmax_cross_entropy_grad(
     Parameters
     ----------
     labels_or_onehot : array_like
-        Either integer labels of shape ``logits.shape[:-1]`` or target distributions of the same
-        shape as ``logits`` (one-hot or soft, each row summing to 1).
-    logits : array_like
-        Logits with the class axis last.
+        Either integer labels shaped like ``y_pred`` without its class axis, or target
+        distributions of the same shape as ``y_pred`` (one-hot or soft, each row summing to 1).
+    y_pred : array_like
+        Predicted probabilities :math:`p`, or logits :math:`z` with ``from_logits=True``. The
+        gradient is with respect to the logits either way: from probabilities it is
+        :math:`p - y` with the :math:`p` given.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits, as in the cross-entropies.
+    axis : int, default -1
+        The class axis of ``y_pred`` (and of the result).
     class_weight : None or array_like of shape (C,), default None
         Non-negative per-class weights, as in the losses.
     label_smoothing : float, default 0.0
@@ -101,12 +120,14 @@ def softmax_cross_entropy_grad(
 
     Returns
     -------
-    ndarray shaped like ``logits``; each row sums to 0.
+    ndarray shaped like ``y_pred``; each row sums to 0 (up to rounding).
 
     Examples
     --------
     >>> from celib import softmax_cross_entropy_grad
-    >>> print(softmax_cross_entropy_grad([0], [[2.0, 1.0, 0.1]]).round(4))
+    >>> print(softmax_cross_entropy_grad([0], [[2.0, 1.0, 0.1]], from_logits=True).round(4))
+    [[-0.341   0.2424  0.0986]]
+    >>> print(softmax_cross_entropy_grad([0], [[0.659, 0.2424, 0.0986]]).round(4))  # from probabilities
     [[-0.341   0.2424  0.0986]]
 
     References
@@ -115,75 +136,49 @@ def softmax_cross_entropy_grad(
     """
     reduction = v.check_reduction(reduction)
     smoothing = v.check_fraction(label_smoothing, "label_smoothing")
-    if class_weight is not None or smoothing or ignore_index is not None:
-        return _weighted_softmax_cross_entropy_grad(
-            labels_or_onehot, logits, class_weight, smoothing, ignore_index, reduction
-        )
-    if _kernels.eligible(logits):
+    plain = class_weight is None and not smoothing and ignore_index is None
+    if plain and from_logits is True and _kernels.eligible(y_pred, axis):
         # large 2-D float32/64 logits with integer labels: cache-blocked and threaded
         # (celib/_kernels.py); None means "not handled" and the code below raises or computes.
-        fast = _kernels.softmax_cross_entropy_grad(labels_or_onehot, logits, reduction=reduction)
+        fast = _kernels.softmax_cross_entropy_grad(labels_or_onehot, y_pred, reduction=reduction)
         if fast is not None:
             return fast
-    z, dtype = _logits(logits)
-    if z.ndim < 1:
-        raise ValueError("logits must have a class axis (at least one dimension)")
+    pred, dtype = _prediction(y_pred, from_logits, axis)
+    num_classes = pred.shape[-1]
     raw = v.as_array(labels_or_onehot, "labels_or_onehot")
-    p = np.exp(_log_softmax(z))
-    if raw.shape == z.shape:
-        y = v.probabilities(raw, "labels_or_onehot", z.dtype,
-                                    whole_option=None)
-        grad = p - y
-    elif raw.shape == z.shape[:-1]:
-        labels = v.check_labels(raw, "labels_or_onehot", z.shape[-1])
-        grad = p
-        np.put_along_axis(grad, labels[..., None], np.take_along_axis(p, labels[..., None], -1) - 1, -1)
-    else:
-        raise ValueError(
-            f"labels_or_onehot must have shape {z.shape[:-1]} (integer labels) or {z.shape}"
-            f" (one-hot or soft targets); got {raw.shape}"
-        )
-    return _scale(grad, reduction, int(np.prod(z.shape[:-1])), dtype)
-
-
-def _weighted_softmax_cross_entropy_grad(raw, logits, class_weight, smoothing, ignore_index, reduction):
-    """The general case of :func:`softmax_cross_entropy_grad`: weights, smoothing, ignored rows."""
-    z, dtype = _logits(logits)
-    if z.ndim < 1:
-        raise ValueError("logits must have a class axis (at least one dimension)")
-    num_classes = z.shape[-1]
-    w = v.check_class_weight(class_weight, num_classes, z.dtype)
-    raw = v.as_array(raw, "labels_or_onehot")
+    moved = np.moveaxis(raw, axis, -1) if raw.ndim == pred.ndim and raw.ndim else raw
     keep = None
-    if raw.shape == z.shape:
+    if moved.shape == pred.shape:
         if ignore_index is not None:
             raise ValueError("ignore_index applies to integer labels; drop it for one-hot or soft targets")
-        y = v.probabilities(raw, "labels_or_onehot", z.dtype,
-                                    whole_option=None)
-    elif raw.shape == z.shape[:-1]:
+        y = v.probabilities(moved, "labels_or_onehot", pred.dtype, shown_axis=axis, whole_option=None)
+    elif raw.shape == pred.shape[:-1]:
         labels = v.check_labels(raw, "labels_or_onehot", num_classes, ignore_index=ignore_index)
         if ignore_index is not None:
             keep = labels != ignore_index
             labels = np.where(keep, labels, 0)
-        y = _onehot(labels, num_classes, z.dtype)
+        y = _onehot(labels, num_classes, pred.dtype)
     else:
         raise ValueError(
-            f"labels_or_onehot must have shape {z.shape[:-1]} (integer labels) or {z.shape}"
+            f"labels_or_onehot must have shape {pred.shape[:-1]} (integer labels) or {pred.shape}"
             f" (one-hot or soft targets); got {raw.shape}"
         )
-    if smoothing:
-        y = y * (1 - smoothing) + smoothing / num_classes
+    p = _probabilities(pred, from_logits)
+    if plain:
+        return _finish(p - y, reduction, dtype, axis, count=int(np.prod(pred.shape[:-1])))
+    y = _smooth(y, smoothing, num_classes)
+    w = v.check_class_weight(class_weight, num_classes, pred.dtype)
     wy = y if w is None else y * w
-    row_weight = wy.sum(axis=-1, keepdims=True)
+    row_weight = wy.sum(axis=-1, keepdims=True)  # W_n, the row's total weight
     if keep is not None:
         row_weight = np.where(keep[..., None], row_weight, 0)
         wy = np.where(keep[..., None], wy, 0)
-    grad = np.exp(_log_softmax(z)) * row_weight - wy
-    return _weighted_mean(grad, reduction, row_weight, dtype)
+    return _finish(p * row_weight - wy, reduction, dtype, axis, row_weight=row_weight)
 
 
 def binary_cross_entropy_grad(
-    y_true, logits, *, pos_weight=None, label_smoothing: float = 0.0, reduction: str = "mean"
+    y_true, y_pred, *, from_logits: bool = False, pos_weight=None, label_smoothing: float = 0.0,
+    reduction: str = "mean"
 ):
     r"""Gradient of binary cross-entropy from logits with respect to the logits.
 
@@ -201,11 +196,14 @@ def binary_cross_entropy_grad(
     Parameters
     ----------
     y_true : array_like
-        Targets in [0, 1], the same shape as ``logits``.
-    logits : array_like
-        Logits :math:`z`.
+        Targets in [0, 1], the same shape as ``y_pred``.
+    y_pred : array_like
+        Probabilities :math:`\sigma(z)`, or logits :math:`z` with ``from_logits=True``; the gradient
+        is with respect to :math:`z` either way.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits, as in :func:`~celib.losses.binary_cross_entropy`.
     pos_weight : None, float or array_like, default None
-        Multiplier on the positive term, broadcast against the last axis.
+        Multiplier on the positive term, broadcast against the last axis (never enlarging the output).
     label_smoothing : float, default 0.0
         :math:`\varepsilon` in [0, 1].
     reduction : {"mean", "sum", "none"}, default "mean"
@@ -213,7 +211,7 @@ def binary_cross_entropy_grad(
     Examples
     --------
     >>> from celib import binary_cross_entropy_grad
-    >>> print(binary_cross_entropy_grad([1.0, 0.0], [0.0, 0.0]))
+    >>> print(binary_cross_entropy_grad([1.0, 0.0], [0.0, 0.0], from_logits=True))
     [-0.25  0.25]
 
     References
@@ -222,22 +220,21 @@ def binary_cross_entropy_grad(
     """
     reduction = v.check_reduction(reduction)
     smoothing = v.check_fraction(label_smoothing, "label_smoothing")
-    z, dtype = _logits(logits)
-    t = v.probabilities(y_true, "y_true", z.dtype, axis=None)
-    v.check_same_shape(t, z, "y_true", "logits")
+    pred, dtype = _prediction(y_pred, from_logits, None)
+    t = v.probabilities(y_true, "y_true", pred.dtype, axis=None)
+    v.check_same_shape(t, pred, "y_true", "y_pred")
     if smoothing:
         t = t * (1 - smoothing) + smoothing / 2
+    q = _positive_probability(pred, from_logits)
     if pos_weight is None:
-        grad = _sigmoid(z) - t
+        grad = q - t
     else:
-        w = v.as_float_array(pos_weight, "pos_weight", z.dtype)
-        if (w < 0).any():
-            raise ValueError(f"pos_weight must be >= 0; got {w.min()}")
-        grad = _sigmoid(z) * (w * t + 1 - t) - w * t
-    return _scale(grad, reduction, z.size, dtype)[()]
+        w = _pos_weight(pos_weight, pred)
+        grad = q * (w * t + 1 - t) - w * t
+    return _finish(grad, reduction, dtype, None, count=pred.size)
 
 
-def mse_sigmoid_grad(y_true, logits, *, reduction: str = "mean"):
+def mse_sigmoid_grad(y_true, y_pred, *, from_logits: bool = False, reduction: str = "mean"):
     r"""Gradient of the squared error of a sigmoid output with respect to the logits.
 
     .. math::
@@ -250,10 +247,15 @@ def mse_sigmoid_grad(y_true, logits, *, reduction: str = "mean"):
     prediction (``t = 1``, ``z = -10``) barely moves: the reason cross-entropy trains classifiers
     faster than squared error.
 
+    ``y_pred`` holds the sigmoid's output :math:`\sigma(z)`, or the logits :math:`z` with
+    ``from_logits=True``; the gradient is with respect to :math:`z` either way.
+
     Examples
     --------
     >>> from celib import mse_sigmoid_grad, binary_cross_entropy_grad
-    >>> print(f"{mse_sigmoid_grad([1.0], [-10.0])[0]:.2e} vs {binary_cross_entropy_grad([1.0], [-10.0])[0]:.2e}")
+    >>> mse = mse_sigmoid_grad([1.0], [-10.0], from_logits=True)[0]
+    >>> ce = binary_cross_entropy_grad([1.0], [-10.0], from_logits=True)[0]
+    >>> print(f"{mse:.2e} vs {ce:.2e}")
     -9.08e-05 vs -1.00e+00
 
     References
@@ -261,14 +263,14 @@ def mse_sigmoid_grad(y_true, logits, *, reduction: str = "mean"):
     Golik, Doetsch & Ney (2013), "Cross-entropy vs. squared error training", Interspeech.
     """
     reduction = v.check_reduction(reduction)
-    z, dtype = _logits(logits)
-    t = v.as_float_array(y_true, "y_true", z.dtype)
-    v.check_same_shape(t, z, "y_true", "logits")
-    s = _sigmoid(z)
-    return _scale(2 * (s - t) * s * (1 - s), reduction, z.size, dtype)[()]
+    pred, dtype = _prediction(y_pred, from_logits, None)
+    t = v.as_float_array(y_true, "y_true", pred.dtype)
+    v.check_same_shape(t, pred, "y_true", "y_pred")
+    q = _positive_probability(pred, from_logits)
+    return _finish(2 * (q - t) * q * (1 - q), reduction, dtype, None, count=pred.size)
 
 
-def mse_softmax_grad(y_true, logits, *, reduction: str = "mean"):
+def mse_softmax_grad(y_true, y_pred, *, from_logits: bool = False, axis: int = -1, reduction: str = "mean"):
     r"""Gradient of the squared error of softmax probabilities with respect to the logits.
 
     For :math:`L = \sum_{n,c} (p_{nc} - y_{nc})^2` with :math:`p_n = \operatorname{softmax}(z_n)`,
@@ -287,16 +289,21 @@ def mse_softmax_grad(y_true, logits, *, reduction: str = "mean"):
     Parameters
     ----------
     y_true : array_like
-        Targets (one-hot or any real values), the same shape as ``logits``.
-    logits : array_like
-        Logits with the class axis last.
+        Targets (one-hot or any real values), the same shape as ``y_pred``.
+    y_pred : array_like
+        Softmax probabilities :math:`p`, or logits with ``from_logits=True``; the gradient is with
+        respect to the logits either way.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits.
+    axis : int, default -1
+        The class axis.
     reduction : {"mean", "sum"}, default "mean"
         "none" is not defined here: the elementwise squared errors share each row's logits.
 
     Examples
     --------
     >>> from celib import mse_softmax_grad
-    >>> print(mse_softmax_grad([[0.0, 1.0]], [[0.0, 0.0]]).round(4))
+    >>> print(mse_softmax_grad([[0.0, 1.0]], [[0.0, 0.0]], from_logits=True).round(4))
     [[ 0.25 -0.25]]
 
     References
@@ -307,17 +314,17 @@ def mse_softmax_grad(y_true, logits, *, reduction: str = "mean"):
     if reduction == "none":
         raise ValueError('reduction must be "mean" or "sum" for mse_softmax_grad; "none" has no'
                          " per-element gradient (the elements of a row share its logits)")
-    z, dtype = _logits(logits)
-    if z.ndim < 1:
-        raise ValueError("logits must have a class axis (at least one dimension)")
-    y = v.as_float_array(y_true, "y_true", z.dtype)
-    v.check_same_shape(y, z, "y_true", "logits")
-    p = np.exp(_log_softmax(z))
+    pred, dtype = _prediction(y_pred, from_logits, axis)
+    y = v.as_float_array(y_true, "y_true", pred.dtype)
+    y = np.moveaxis(y, axis, -1) if y.ndim == pred.ndim else y
+    v.check_same_shape(y, pred, "y_true", "y_pred")
+    p = _probabilities(pred, from_logits)
     a = 2 * (p - y)
-    return _scale(p * (a - (a * p).sum(axis=-1, keepdims=True)), reduction, z.size, dtype)
+    return _finish(p * (a - (a * p).sum(axis=-1, keepdims=True)), reduction, dtype, axis, count=pred.size)
 
 
-def focal_loss_grad(labels, logits, *, gamma: float = 2.0, alpha=None, reduction: str = "mean"):
+def focal_loss_grad(labels, y_pred, *, from_logits: bool = False, axis: int = -1, gamma: float = 2.0, alpha=None,
+                    reduction: str = "mean"):
     r"""Gradient of the softmax focal loss with respect to the logits.
 
     With :math:`p = \operatorname{softmax}(z)`, :math:`p_t = p_y` and
@@ -337,9 +344,14 @@ def focal_loss_grad(labels, logits, *, gamma: float = 2.0, alpha=None, reduction
     Parameters
     ----------
     labels : array_like of int
-        Class indices in ``[0, C)``, shape ``logits.shape[:-1]``.
-    logits : array_like
-        Logits with the class axis last.
+        Class indices in ``[0, C)``, shaped like ``y_pred`` without its class axis.
+    y_pred : array_like
+        Probabilities, or logits with ``from_logits=True``; the gradient is with respect to the
+        logits either way.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits, as in :func:`~celib.losses.focal_loss`.
+    axis : int, default -1
+        The class axis.
     gamma : float, default 2.0
         Focusing parameter :math:`\gamma \ge 0`.
     alpha : None, float or array_like of shape (C,), default None
@@ -349,7 +361,7 @@ def focal_loss_grad(labels, logits, *, gamma: float = 2.0, alpha=None, reduction
     Examples
     --------
     >>> from celib import focal_loss_grad
-    >>> print(focal_loss_grad([0], [[2.0, 1.0, 0.1]], gamma=2.0).round(4))
+    >>> print(focal_loss_grad([0], [[2.0, 1.0, 0.1]], from_logits=True, gamma=2.0).round(4))
     [[-0.1036  0.0736  0.0299]]
 
     References
@@ -358,28 +370,24 @@ def focal_loss_grad(labels, logits, *, gamma: float = 2.0, alpha=None, reduction
     """
     reduction = v.check_reduction(reduction)
     gamma = v.check_nonnegative(gamma, "gamma")
-    z, dtype = _logits(logits)
-    if z.ndim < 1:
-        raise ValueError("logits must have a class axis (at least one dimension)")
-    num_classes = z.shape[-1]
-    raw = v.as_array(labels, "labels")
-    if raw.shape != z.shape[:-1]:
-        raise ValueError(f"labels must have shape {z.shape[:-1]} (logits without the class axis); got {raw.shape}")
-    y = v.check_labels(raw, "labels", num_classes)
-    log_p = _log_softmax(z)
+    pred, dtype = _prediction(y_pred, from_logits, axis)
+    num_classes = pred.shape[-1]
+    y = _labels_for(labels, pred, num_classes)
+    log_p = _class_log_probabilities(pred, from_logits)
     log_pt = np.take_along_axis(log_p, y[..., None], axis=-1)
     pt, q = np.exp(log_pt), -np.expm1(log_pt)  # q = 1 - p_t without cancellation
     with np.errstate(divide="ignore", invalid="ignore"):
-        # gamma p_t q^(gamma-1) ln p_t -> 0 as p_t -> 1 (ln p_t ~ -q), for every gamma > 0
-        second = np.where(q > 0, gamma * pt * q ** (gamma - 1) * log_pt, 0) if gamma else 0
+        # gamma p_t q^(gamma-1) ln p_t -> 0 as p_t -> 1 (ln p_t ~ -q) and as p_t -> 0, for every gamma > 0
+        second = np.where((q > 0) & (pt > 0), gamma * pt * q ** (gamma - 1) * log_pt, 0) if gamma else 0
     g = q**gamma - second
-    alpha = v.focal_alpha(alpha, num_classes, z.dtype)
+    alpha = v.focal_alpha(alpha, num_classes, pred.dtype)
     row_weight = np.ones_like(pt) if alpha is None else alpha[y][..., None]
-    grad = (row_weight * g) * (np.exp(log_p) - _onehot(y, num_classes, z.dtype))
-    return _weighted_mean(grad, reduction, row_weight, dtype)
+    grad = (row_weight * g) * (np.exp(log_p) - _onehot(y, num_classes, pred.dtype))
+    return _finish(grad, reduction, dtype, axis, row_weight=row_weight)
 
 
-def binary_focal_loss_grad(y_true, logits, *, gamma: float = 2.0, alpha=None, reduction: str = "mean"):
+def binary_focal_loss_grad(y_true, y_pred, *, from_logits: bool = False, gamma: float = 2.0, alpha=None,
+                           reduction: str = "mean"):
     r"""Gradient of the sigmoid (binary) focal loss with respect to the logits.
 
     With :math:`p = \sigma(z)`, positive weight :math:`a_+ = \alpha` and negative weight
@@ -400,9 +408,12 @@ def binary_focal_loss_grad(y_true, logits, *, gamma: float = 2.0, alpha=None, re
     Parameters
     ----------
     y_true : array_like
-        Targets in [0, 1], the same shape as ``logits``.
-    logits : array_like
-        Logits :math:`z`.
+        Targets in [0, 1], the same shape as ``y_pred``.
+    y_pred : array_like
+        Probabilities :math:`p`, or logits :math:`z` with ``from_logits=True``; the gradient is
+        with respect to :math:`z` either way.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits.
     gamma : float, default 2.0
         Focusing parameter :math:`\gamma \ge 0`.
     alpha : None or float in [0, 1], default None
@@ -412,7 +423,7 @@ def binary_focal_loss_grad(y_true, logits, *, gamma: float = 2.0, alpha=None, re
     Examples
     --------
     >>> from celib import binary_focal_loss_grad
-    >>> print(binary_focal_loss_grad([1.0, 0.0], [0.0, 0.0], gamma=2.0, reduction="none"))
+    >>> print(binary_focal_loss_grad([1.0, 0.0], [0.0, 0.0], from_logits=True, gamma=2.0, reduction="none"))
     [-0.2982868  0.2982868]
 
     References
@@ -421,13 +432,15 @@ def binary_focal_loss_grad(y_true, logits, *, gamma: float = 2.0, alpha=None, re
     """
     reduction = v.check_reduction(reduction)
     gamma = v.check_nonnegative(gamma, "gamma")
-    z, dtype = _logits(logits)
-    t = v.probabilities(y_true, "y_true", z.dtype, axis=None)
-    v.check_same_shape(t, z, "y_true", "logits")
+    pred, dtype = _prediction(y_pred, from_logits, None)
+    t = v.probabilities(y_true, "y_true", pred.dtype, axis=None)
+    v.check_same_shape(t, pred, "y_true", "y_pred")
     a_pos, a_neg = v.binary_focal_alpha(alpha)
-    log_p, log_1mp = -_softplus(-z), -_softplus(z)
+    log_p, log_1mp = _binary_log_probabilities(pred, from_logits)
     p, one_minus_p = np.exp(log_p), np.exp(log_1mp)
-    positive = gamma * p * np.exp(gamma * log_1mp) * log_p - np.exp((gamma + 1) * log_1mp)
-    negative = np.exp((gamma + 1) * log_p) - gamma * np.exp(gamma * log_p) * one_minus_p * log_1mp
+    with np.errstate(invalid="ignore"):  # 0 * (-inf) at p = 0 or 1: the limit of each term is 0
+        positive = gamma * p * np.exp(gamma * log_1mp) * np.where(p > 0, log_p, 0) - np.exp((gamma + 1) * log_1mp)
+        negative = np.exp((gamma + 1) * log_p) - gamma * np.exp(gamma * log_p) * one_minus_p * np.where(
+            one_minus_p > 0, log_1mp, 0)
     grad = a_pos * t * positive + a_neg * (1 - t) * negative
-    return _scale(grad, reduction, z.size, dtype)[()]
+    return _finish(grad, reduction, dtype, None, count=pred.size)

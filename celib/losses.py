@@ -61,12 +61,44 @@ def _prediction(y_pred, *, from_logits: bool, axis: int | None, name: str = "y_p
     if axis is not None:
         axis = v.check_axis(axis, arr.ndim)
         arr = np.moveaxis(arr, axis, -1)
-    if not isinstance(from_logits, (bool, np.bool_)):
-        raise TypeError(f"from_logits must be True or False; got {from_logits!r}")
-    if not from_logits:
+    if not v.check_from_logits(from_logits):
         arr = v.check_probabilities(arr, name, axis=-1 if axis is not None else None, could_be_logits=True,
                                     shown_axis=shown, whole_option=None)
     return arr.astype(v.work_dtype(dtype), copy=False), dtype
+
+
+def _class_log_probabilities(pred: np.ndarray, from_logits: bool) -> np.ndarray:
+    """``ln q`` along the last axis: log-softmax of logits, or the log of probabilities (ln 0 = -inf)."""
+    if from_logits:
+        return _log_softmax(pred)
+    with np.errstate(divide="ignore"):
+        return np.log(pred)
+
+
+def _binary_log_probabilities(pred: np.ndarray, from_logits: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(ln q, ln(1 - q))`` of the positive class: from a logit ``-softplus(-z), -softplus(z)``
+    (no sigmoid, so nothing rounds to 0 or 1), from a probability ``ln q, log1p(-q)``."""
+    if from_logits:
+        return -_softplus(-pred), -_softplus(pred)
+    with np.errstate(divide="ignore"):
+        return np.log(pred), np.log1p(-pred)
+
+
+def _labels_for(labels, pred: np.ndarray, num_classes: int, ignore_index=None) -> np.ndarray:
+    """Integer labels shaped like ``pred`` without its (last) class axis."""
+    raw = v.as_array(labels, "labels")
+    if raw.shape == pred.shape and pred.ndim >= 2:
+        raise ValueError(
+            f"labels has shape {raw.shape}, the same as y_pred: it looks one-hot. Pass integer class"
+            " indices (labels.argmax(axis=-1)) or use categorical_cross_entropy"
+        )
+    if raw.shape != pred.shape[:-1]:
+        squeeze = " (squeeze the trailing axis of size 1)" if raw.shape == pred.shape[:-1] + (1,) else ""
+        raise ValueError(
+            f"labels must have shape {pred.shape[:-1]} (y_pred's shape without the class axis);"
+            f" got {raw.shape}{squeeze}"
+        )
+    return v.check_labels(raw, "labels", num_classes, ignore_index=ignore_index)
 
 
 def _log_probabilities(p: np.ndarray, eps: float | None) -> np.ndarray:
@@ -87,10 +119,6 @@ def _smooth(targets: np.ndarray, label_smoothing: float, num_classes: int) -> np
     if label_smoothing == 0:
         return targets
     return targets * (1 - label_smoothing) + label_smoothing / num_classes
-
-
-def _finish(losses: np.ndarray, reduction: str, dtype: np.dtype, weights: np.ndarray | None = None):
-    return v.finish(losses, reduction, dtype, weights)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,9 +184,7 @@ def binary_cross_entropy(
     """
     reduction = v.check_reduction(reduction)
     smoothing = v.check_fraction(label_smoothing, "label_smoothing")
-    eps = v.check_eps(eps)
-    if from_logits and eps is not None:
-        raise ValueError("eps clips probabilities; with from_logits=True the loss is already exact (drop eps)")
+    eps = _eps_for(from_logits, eps)
     pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=None)
     t = v.probabilities(y_true, "y_true", pred.dtype, axis=None)
     v.check_same_shape(t, pred, "y_true", "y_pred")
@@ -170,7 +196,7 @@ def binary_cross_entropy(
         losses = w * t * _softplus(-pred) + (1 - t) * _softplus(pred)
     else:
         losses = -(_times_log(w * t, _log_probabilities(pred, eps)) + _times_log(1 - t, _log1m(pred, eps)))
-    return _finish(losses, reduction, dtype)
+    return v.finish(losses, reduction, dtype)
 
 
 def _log1m(p: np.ndarray, eps: float | None) -> np.ndarray:
@@ -182,16 +208,19 @@ def _log1m(p: np.ndarray, eps: float | None) -> np.ndarray:
 
 
 def _pos_weight(pos_weight, pred: np.ndarray) -> np.ndarray:
+    """``pos_weight`` validated: >= 0, and broadcasting to ``pred``'s shape, never beyond it."""
     w = v.as_float_array(pos_weight, "pos_weight", pred.dtype)
     if (w < 0).any():
         raise ValueError(f"pos_weight must be >= 0; got {w.min()}")
     try:
-        np.broadcast_shapes(w.shape, pred.shape)
+        fits = np.broadcast_shapes(w.shape, pred.shape) == pred.shape
     except ValueError:
+        fits = False
+    if not fits:  # a (4, 1, 3) weight against (2, 3) predictions would silently give a (4, 2, 3) loss
         raise ValueError(
-            f"pos_weight has shape {w.shape}, which does not broadcast against y_pred's {pred.shape};"
-            " pass a scalar or one weight per output (the last axis)"
-        ) from None
+            f"pos_weight has shape {w.shape}, which does not broadcast to y_pred's {pred.shape} without"
+            " enlarging it; pass a scalar or one weight per output (the last axis)"
+        )
     return w
 
 
@@ -280,7 +309,7 @@ def categorical_cross_entropy(
     weighted_y = y if w is None else y * w
     losses = -_times_log(weighted_y, log_q).sum(axis=-1)
     weights = None if w is None else weighted_y.sum(axis=-1)
-    return _finish(losses, reduction, dtype, weights)
+    return v.finish(losses, reduction, dtype, weights)
 
 
 def _eps_for(from_logits: bool, eps):
@@ -368,8 +397,7 @@ def sparse_categorical_cross_entropy(
     reduction = v.check_reduction(reduction)
     smoothing = v.check_fraction(label_smoothing, "label_smoothing")
     eps = _eps_for(from_logits, eps)
-    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer))):
-        raise TypeError(f"ignore_index must be an integer or None; got {ignore_index!r}")
+    ignore_index = v.check_ignore_index(ignore_index)
     if from_logits is True and not smoothing and _kernels.eligible(y_pred, axis):
         # large 2-D float32/64 logits: cache-blocked, threaded, same semantics (celib/_kernels.py);
         # None means "not handled" (e.g. a non-finite logit), and the code below raises or computes.
@@ -380,76 +408,65 @@ def sparse_categorical_cross_entropy(
             return fast
     pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=axis)
     num_classes = pred.shape[-1]
-    raw = v.as_array(labels, "labels")
-    if raw.shape == pred.shape and pred.ndim >= 2:
-        raise ValueError(
-            f"labels has shape {raw.shape}, the same as y_pred: it looks one-hot. Pass integer class"
-            " indices (labels.argmax(axis=-1)) or use categorical_cross_entropy"
-        )
-    if raw.shape != pred.shape[:-1]:
-        squeeze = " (squeeze the trailing axis of size 1)" if raw.shape == pred.shape[:-1] + (1,) else ""
-        raise ValueError(
-            f"labels must have shape {pred.shape[:-1]} (y_pred's shape without the class axis);"
-            f" got {raw.shape}{squeeze}"
-        )
-    y = v.check_labels(raw, "labels", num_classes, ignore_index=ignore_index)
+    y = _labels_for(labels, pred, num_classes, ignore_index)
     w = v.check_class_weight(class_weight, num_classes, pred.dtype)
+    keep = None if ignore_index is None else y != ignore_index
+    safe = (y if keep is None else np.where(keep, y, 0))[..., None]  # ignored rows are zeroed below
 
-    keep = np.ones(y.shape, bool) if ignore_index is None else y != ignore_index
-    safe = np.where(keep, y, 0)[..., None]  # any valid index; ignored rows are zeroed below
     if from_logits:
         # -ln q_y = LSE(z) - z_y = (m - z_y) + ln s: the full log-softmax is never formed, and
         # m - z_y is taken first so that a large m does not round away the O(1) part.
         m, ln_s = _max_and_log_sum(pred, -1)
-        nll_true = ((m - np.take_along_axis(pred, safe, axis=-1)) + ln_s)[..., 0]
+        log_q_true = -((m - np.take_along_axis(pred, safe, axis=-1)) + ln_s)[..., 0]
     else:
         log_q = _log_probabilities(pred, eps)
-        nll_true = -np.take_along_axis(log_q, safe, axis=-1)[..., 0]
+        log_q_true = np.take_along_axis(log_q, safe, axis=-1)[..., 0]
     w_true = np.ones(y.shape, pred.dtype) if w is None else w[safe[..., 0]]
-    # weight * nll with 0 where the weight is 0, even when nll is inf (ln 0 of a zero probability)
-    losses = -_times_log((1 - smoothing) * w_true, -nll_true)
+    losses = -_times_log((1 - smoothing) * w_true, log_q_true)  # 0 where the weight is 0, even at ln 0
     weights = None if w is None else w_true
     if smoothing:
         # the uniform part of the smoothed target: -(eps / C) sum_c w_c ln q_c
         log_q_all = ((pred - m) - ln_s) if from_logits else log_q
-        w_all = np.ones(num_classes, pred.dtype) if w is None else w
-        losses = losses - (smoothing / num_classes) * _times_log(np.broadcast_to(w_all, pred.shape), log_q_all).sum(-1)
+        w_all = np.broadcast_to(np.ones(num_classes, pred.dtype) if w is None else w, pred.shape)
+        losses = losses - (smoothing / num_classes) * _times_log(w_all, log_q_all).sum(-1)
         if w is not None:
             weights = (1 - smoothing) * weights + smoothing / num_classes * w.sum()
-    losses = np.where(keep, losses, 0).astype(pred.dtype, copy=False)
-    if weights is None and ignore_index is not None:
-        weights = keep.astype(pred.dtype)
-    elif weights is not None:
-        weights = np.where(keep, weights, 0)
-    return _finish(losses, reduction, dtype, weights)
+    losses, weights = v.mask_ignored(losses, weights, keep)
+    return v.finish(losses, reduction, dtype, weights)
 
 
 # ---------------------------------------------------------------------------------------------
 # focal
 
 
-def focal_loss(labels, logits, *, gamma: float = 2.0, alpha=None, reduction: str = "mean"):
+def focal_loss(labels, y_pred, *, from_logits: bool = False, axis: int = -1, gamma: float = 2.0, alpha=None,
+               reduction: str = "mean"):
     r"""Softmax focal loss for integer labels, computed in log space.
 
     .. math::
 
-        \ell_n = -\alpha_{y_n} (1 - p_{n,y_n})^{\gamma} \ln p_{n,y_n},
-        \qquad p_n = \operatorname{softmax}(z_n)
+        \ell_n = -\alpha_{y_n} (1 - q_{n,y_n})^{\gamma} \ln q_{n,y_n},
+        \qquad q_n = \operatorname{softmax}(z_n) \text{ (from logits)}
 
-    The factor :math:`(1 - p_t)^\gamma` shrinks the loss of examples the model already gets right,
+    The factor :math:`(1 - q_t)^\gamma` shrinks the loss of examples the model already gets right,
     so training concentrates on the hard ones. :math:`\gamma = 0` with no ``alpha`` is
-    :func:`sparse_categorical_cross_entropy`. :math:`\ln p_t` comes from log-softmax, whose top
-    class is :math:`-\operatorname{log1p}(r)` with :math:`r` the sum over the other classes, and
-    :math:`1 - p_t` from ``-expm1(ln p_t)``, so neither rounds to 0 for a confident model: both keep
-    a few ulps of relative accuracy up to the dtype's smallest normal number (tested against
-    mpmath).
+    :func:`sparse_categorical_cross_entropy`. From logits, :math:`\ln q_t` comes from log-softmax,
+    whose top class is :math:`-\operatorname{log1p}(r)` with :math:`r` the sum over the other
+    classes, and :math:`1 - q_t` from ``-expm1(ln q_t)``, so neither rounds to 0 for a confident
+    model: both keep a few ulps of relative accuracy up to the dtype's smallest normal number
+    (tested against mpmath).
 
     Parameters
     ----------
     labels : array_like of int
-        Class indices in ``[0, C)``, shape ``logits.shape[:-1]``.
-    logits : array_like
-        Logits with the class axis last.
+        Class indices in ``[0, C)``, shaped like ``y_pred`` without its class axis.
+    y_pred : array_like
+        Predicted probabilities, or logits with ``from_logits=True``.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits, as in the cross-entropies. Logits given as probabilities
+        are refused (outside [0, 1], or rows that do not sum to 1) with a message that says so.
+    axis : int, default -1
+        The class axis of ``y_pred``.
     gamma : float, default 2.0
         Focusing parameter :math:`\gamma \ge 0`.
     alpha : None, float or array_like of shape (C,), default None
@@ -462,7 +479,9 @@ def focal_loss(labels, logits, *, gamma: float = 2.0, alpha=None, reduction: str
     --------
     >>> from celib import focal_loss
     >>> logits = [[4.0, 0.0, 0.0], [0.0, 0.5, 0.0]]   # one easy, one hard example
-    >>> print(f"{focal_loss([0, 1], logits, gamma=0.0):.4f}, {focal_loss([0, 1], logits, gamma=2.0):.4f}")
+    >>> ce = focal_loss([0, 1], logits, from_logits=True, gamma=0.0)
+    >>> fl = focal_loss([0, 1], logits, from_logits=True, gamma=2.0)
+    >>> print(f"{ce:.4f}, {fl:.4f}")
     0.4152, 0.1194
 
     References
@@ -471,44 +490,46 @@ def focal_loss(labels, logits, *, gamma: float = 2.0, alpha=None, reduction: str
     """
     reduction = v.check_reduction(reduction)
     gamma = v.check_nonnegative(gamma, "gamma")
-    z, dtype = _prediction(logits, from_logits=True, axis=-1, name="logits")
-    num_classes = z.shape[-1]
-    raw = v.as_array(labels, "labels")
-    if raw.shape != z.shape[:-1]:
-        raise ValueError(f"labels must have shape {z.shape[:-1]} (logits without the class axis); got {raw.shape}")
-    y = v.check_labels(raw, "labels", num_classes)[..., None]
-    log_pt = np.take_along_axis(_log_softmax(z), y, axis=-1)[..., 0]
+    pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=axis)
+    num_classes = pred.shape[-1]
+    y = _labels_for(labels, pred, num_classes)[..., None]
+    log_pt = np.take_along_axis(_class_log_probabilities(pred, from_logits), y, axis=-1)[..., 0]
     one_minus_pt = -np.expm1(log_pt)
     losses = -(one_minus_pt**gamma) * log_pt
     weights = None
-    alpha = v.focal_alpha(alpha, num_classes, z.dtype)
+    alpha = v.focal_alpha(alpha, num_classes, pred.dtype)
     if alpha is not None:
         weights = alpha[y[..., 0]]
         losses = weights * losses
-    return _finish(losses, reduction, dtype, weights)
+    return v.finish(losses, reduction, dtype, weights)
 
 
-def binary_focal_loss(y_true, logits, *, gamma: float = 2.0, alpha=None, reduction: str = "mean"):
-    r"""Sigmoid (binary) focal loss, computed from logits in log space.
+def binary_focal_loss(y_true, y_pred, *, from_logits: bool = False, gamma: float = 2.0, alpha=None,
+                      reduction: str = "mean"):
+    r"""Sigmoid (binary) focal loss, computed in log space.
 
     .. math::
 
-        \ell = -\alpha\, t\, (1 - p)^{\gamma} \ln p
-               - (1 - \alpha)(1 - t)\, p^{\gamma} \ln(1 - p), \qquad p = \sigma(z)
+        \ell = -\alpha\, t\, (1 - q)^{\gamma} \ln q
+               - (1 - \alpha)(1 - t)\, q^{\gamma} \ln(1 - q), \qquad q = \sigma(z) \text{ (from logits)}
 
-    For hard labels this is :math:`-\alpha_t (1 - p_t)^\gamma \ln p_t` of Lin et al. (2017). With
+    For hard labels this is :math:`-\alpha_t (1 - q_t)^\gamma \ln q_t` of Lin et al. (2017). With
     ``alpha=None`` both terms have weight 1, and :math:`\gamma = 0` gives
     :func:`binary_cross_entropy`. ``"mean"`` averages over all elements, as torchvision's
     ``sigmoid_focal_loss`` does. For 0/1 labels this equals torchvision's ``sigmoid_focal_loss`` and
     Keras' ``BinaryFocalCrossentropy(apply_class_balancing=True)``; for soft labels they weight the
-    whole cross-entropy by :math:`(1 - p_t)^\gamma` and differ from this loss (:ref:`fw-focal`).
+    whole cross-entropy by :math:`(1 - q_t)^\gamma` and differ from this loss (:ref:`fw-focal`).
+    Powers of :math:`q` and :math:`1 - q` are exponentials of :math:`\ln q` and :math:`\ln(1 - q)`,
+    which from a logit are :math:`-\operatorname{softplus}(\mp z)`: finite for every finite logit.
 
     Parameters
     ----------
     y_true : array_like
-        Targets in [0, 1], the same shape as ``logits``.
-    logits : array_like
-        Logits :math:`z`.
+        Targets in [0, 1], the same shape as ``y_pred``.
+    y_pred : array_like
+        Probabilities of the positive class, or logits :math:`z` with ``from_logits=True``.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits, as in :func:`binary_cross_entropy`.
     gamma : float, default 2.0
         Focusing parameter :math:`\gamma \ge 0`.
     alpha : None or float in [0, 1], default None
@@ -518,7 +539,7 @@ def binary_focal_loss(y_true, logits, *, gamma: float = 2.0, alpha=None, reducti
     Examples
     --------
     >>> from celib import binary_focal_loss
-    >>> print(f"{binary_focal_loss([1, 0], [3.0, -1.0], gamma=2.0, alpha=0.25):.4f}")
+    >>> print(f"{binary_focal_loss([1, 0], [3.0, -1.0], from_logits=True, gamma=2.0, alpha=0.25):.4f}")
     0.0085
 
     References
@@ -527,14 +548,15 @@ def binary_focal_loss(y_true, logits, *, gamma: float = 2.0, alpha=None, reducti
     """
     reduction = v.check_reduction(reduction)
     gamma = v.check_nonnegative(gamma, "gamma")
-    z, dtype = _prediction(logits, from_logits=True, axis=None, name="logits")
-    t = v.probabilities(y_true, "y_true", z.dtype, axis=None)
-    v.check_same_shape(t, z, "y_true", "logits")
+    pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=None)
+    t = v.probabilities(y_true, "y_true", pred.dtype, axis=None)
+    v.check_same_shape(t, pred, "y_true", "y_pred")
     a_pos, a_neg = v.binary_focal_alpha(alpha)
-    log_p, log_1mp = -_softplus(-z), -_softplus(z)
-    positive = a_pos * t * np.exp(gamma * log_1mp) * -log_p
-    negative = a_neg * (1 - t) * np.exp(gamma * log_p) * -log_1mp
-    return _finish(positive + negative, reduction, dtype)
+    log_q, log_1mq = _binary_log_probabilities(pred, from_logits)
+    with np.errstate(invalid="ignore"):  # 0 * inf where a term's weight is 0: that term is 0
+        positive = np.where(t > 0, a_pos * t * np.exp(gamma * log_1mq) * -log_q, 0)
+        negative = np.where(t < 1, a_neg * (1 - t) * np.exp(gamma * log_q) * -log_1mq, 0)
+    return v.finish(positive + negative, reduction, dtype)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -618,4 +640,4 @@ def mean_squared_error(y_true, y_pred, *, reduction: str = "mean"):
     v.check_same_shape(y, pred, "y_true", "y_pred")
     work = v.work_dtype(dtype)
     losses = (pred.astype(work) - y.astype(work)) ** 2
-    return _finish(losses, reduction, dtype)
+    return v.finish(losses, reduction, dtype)

@@ -54,7 +54,24 @@ DEFAULT_CHUNK_SIZE = 1024
 
 
 class LinearCrossEntropyGrads(NamedTuple):
-    """Gradients returned by :func:`linear_cross_entropy` with ``return_grad=True``."""
+    r"""Gradients returned by :func:`linear_cross_entropy` with ``return_grad=True``.
+
+    With :math:`G = c \odot (\operatorname{softmax}(Z) - \operatorname{onehot}(y))`, the fields are
+    :math:`\partial L / \partial H = G W`, :math:`\partial L / \partial W = G^\top H` and
+    :math:`\partial L / \partial b = \mathbf{1}^\top G` (None without a bias).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from celib import linear_cross_entropy
+    >>> _, grads = linear_cross_entropy([0], np.array([[1.0, 0.0]]), np.eye(2), return_grad=True)
+    >>> print(grads.hidden.round(4), grads.weight.shape, grads.bias)
+    [[-0.2689  0.2689]] (2, 2) None
+
+    References
+    ----------
+    Wijmans et al. (2025), "Cut your losses in large-vocabulary language models", ICLR.
+    """
 
     hidden: np.ndarray
     weight: np.ndarray
@@ -73,18 +90,23 @@ def _check_chunk_size(chunk_size) -> int:
     return int(chunk_size)
 
 
-def _check_ignore_index(ignore_index):
-    if ignore_index is not None and (
-        isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer))
-    ):
-        raise TypeError(f"ignore_index must be an integer or None; got {ignore_index!r}")
-    return ignore_index
-
-
 def _check_bool(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False; got {value!r}")
     return bool(value)
+
+
+def _check_target_first(labels, call: str) -> None:
+    """Make the old prediction-first order loud: fractional "labels" are logits in the wrong place."""
+    try:
+        raw = np.asarray(labels)
+    except ValueError:  # a ragged list, e.g. shards of different widths passed first
+        raw = np.asarray([0.5])
+    if raw.dtype == object or (raw.dtype.kind == "f" and raw.size and (raw != np.round(raw)).any()):
+        raise TypeError(
+            f"labels must be integer token ids, and they come first: {call} (celib's losses take"
+            " the target first; before issue 26 this function took the prediction first)"
+        )
 
 
 def _labels_for(labels, lead_shape: tuple, num_classes: int, ignore_index, what: str):
@@ -101,11 +123,8 @@ def _labels_for(labels, lead_shape: tuple, num_classes: int, ignore_index, what:
 def _finish(losses: np.ndarray, keep: np.ndarray, reduction: str, dtype: np.dtype, lead_shape: tuple,
             ignore_index):
     """Reduce per-row losses exactly as :func:`~celib.losses.sparse_categorical_cross_entropy` does."""
-    losses = np.where(keep, losses, 0.0)  # float64: the reduction is summed in double precision
-    weights = keep.astype(np.float64) if ignore_index is not None else None
-    if reduction == "none":
-        losses = losses.reshape(lead_shape)
-    return v.finish(losses, reduction, dtype, weights)
+    losses, weights = v.mask_ignored(losses, None, None if ignore_index is None else keep)
+    return v.finish(losses.reshape(lead_shape) if reduction == "none" else losses, reduction, dtype, weights)
 
 
 def _row_weights(keep: np.ndarray, reduction: str) -> np.ndarray:
@@ -189,8 +208,8 @@ def _float_input(x, name: str, *, check_finite: bool = True) -> np.ndarray:
     return arr
 
 
-def chunked_cross_entropy(logits, labels, *, chunk_size: int = DEFAULT_CHUNK_SIZE, ignore_index=None,
-                          reduction: str = "mean"):
+def chunked_cross_entropy(labels, logits, *, axis: int = -1, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                          ignore_index=None, reduction: str = "mean"):
     r"""Sparse softmax cross-entropy from logits, reading the vocabulary one chunk at a time.
 
     .. math::
@@ -213,10 +232,13 @@ def chunked_cross_entropy(logits, labels, *, chunk_size: int = DEFAULT_CHUNK_SIZ
 
     Parameters
     ----------
-    logits : array_like, shape (..., V)
-        Finite logits with the vocabulary (class) axis last.
     labels : array_like of int, shape (...)
-        Target indices in ``[0, V)``, or ``ignore_index``.
+        Target indices in ``[0, V)``, or ``ignore_index``. The target comes first, as in every
+        celib loss.
+    logits : array_like, shape (..., V)
+        Finite logits (this function only takes logits: it exists to avoid forming probabilities).
+    axis : int, default -1
+        The vocabulary (class) axis of ``logits``; another axis costs one transposed copy.
     chunk_size : int, default 1024
         Tile side: rows and vocabulary entries per step.
     ignore_index : None or int, default None
@@ -232,7 +254,7 @@ def chunked_cross_entropy(logits, labels, *, chunk_size: int = DEFAULT_CHUNK_SIZ
     --------
     >>> from celib import chunked_cross_entropy, sparse_categorical_cross_entropy
     >>> logits = [[2.0, 1.0, 0.1, -1.0, 0.5], [0.0, 3.0, 0.0, 1.0, -2.0]]
-    >>> print(f"{chunked_cross_entropy(logits, [0, 1], chunk_size=2):.4f}")
+    >>> print(f"{chunked_cross_entropy([0, 1], logits, chunk_size=2):.4f}")
     0.3994
     >>> print(f"{sparse_categorical_cross_entropy([0, 1], logits, from_logits=True):.4f}")
     0.3994
@@ -241,12 +263,14 @@ def chunked_cross_entropy(logits, labels, *, chunk_size: int = DEFAULT_CHUNK_SIZ
     ----------
     Milakov & Gimelshein (2018), "Online normalizer calculation for softmax", arXiv:1805.02867.
     """
+    _check_target_first(labels, "chunked_cross_entropy(labels, logits)")
     reduction = v.check_reduction(reduction)
     chunk = _check_chunk_size(chunk_size)
-    ignore_index = _check_ignore_index(ignore_index)
+    ignore_index = v.check_ignore_index(ignore_index)
     z = _float_input(logits, "logits", check_finite=False)
     if z.ndim < 1:
         raise ValueError("logits must have a vocabulary axis (at least one dimension)")
+    z = np.moveaxis(z, v.check_axis(axis, z.ndim), -1)
     dtype = z.dtype
     work = v.work_dtype(dtype)
     lead, vocab = z.shape[:-1], z.shape[-1]
@@ -272,11 +296,35 @@ def chunked_cross_entropy(logits, labels, *, chunk_size: int = DEFAULT_CHUNK_SIZ
     return _finish((m - z_true) + log_s, keep, reduction, dtype, lead, ignore_index)
 
 
+def _linear_inputs(hidden, weight, bias):
+    """``hidden`` (..., H), ``weight`` (V, H) and ``bias`` (V,) or None, checked and in the working dtype."""
+    h = _float_input(hidden, "hidden")
+    w = _float_input(weight, "weight")
+    b = None if bias is None else _float_input(bias, "bias")
+    dtype = v.float_dtype(h, w, *([] if b is None else [b]))
+    work = v.work_dtype(dtype)
+    h, w = h.astype(work, copy=False), w.astype(work, copy=False)
+    if h.ndim < 1:
+        raise ValueError("hidden must have a feature axis: shape (..., H)")
+    if w.ndim != 2:
+        raise ValueError(f"weight must have shape (V, H), one row per vocabulary entry; got shape {w.shape}")
+    if w.shape[1] != h.shape[-1]:
+        hint = " (pass weight, not weight.T)" if w.shape[0] == h.shape[-1] else ""
+        raise ValueError(
+            f"weight has shape {w.shape} but hidden has {h.shape[-1]} features; weight must be (V, {h.shape[-1]}){hint}"
+        )
+    if b is not None:
+        b = b.astype(work, copy=False)
+        if b.shape != (w.shape[0],):
+            raise ValueError(f"bias must have shape ({w.shape[0]},), one value per vocabulary entry; got {b.shape}")
+    return h, w, b, dtype
+
+
 # ---------------------------------------------------------------------------------------------
 # fused linear + cross-entropy
 
 
-def linear_cross_entropy(hidden, weight, labels, *, bias=None, chunk_size: int = DEFAULT_CHUNK_SIZE,
+def linear_cross_entropy(labels, hidden, weight, *, bias=None, chunk_size: int = DEFAULT_CHUNK_SIZE,
                          ignore_index=None, reduction: str = "mean", return_grad: bool = False):
     r"""Cross-entropy of the logits ``hidden @ weight.T + bias`` without ever forming them.
 
@@ -308,12 +356,12 @@ def linear_cross_entropy(hidden, weight, labels, *, bias=None, chunk_size: int =
 
     Parameters
     ----------
+    labels : array_like of int, shape (...)
+        Target token ids in ``[0, V)``, or ``ignore_index``; first, as in every celib loss.
     hidden : array_like, shape (..., H)
         Final hidden states, one row per token.
     weight : array_like, shape (V, H)
         Output embedding (the "language-model head"), one row per vocabulary entry.
-    labels : array_like of int, shape (...)
-        Target token ids in ``[0, V)``, or ``ignore_index``.
     bias : None or array_like of shape (V,), default None
         Output bias, if the head has one.
     chunk_size : int, default 1024
@@ -339,11 +387,11 @@ def linear_cross_entropy(hidden, weight, labels, *, bias=None, chunk_size: int =
     >>> hidden = np.array([[1.0, 0.0], [0.5, -1.0], [0.0, 2.0]])
     >>> weight = np.array([[1.0, 1.0], [-1.0, 0.5], [0.0, -1.0], [2.0, 0.0]])
     >>> labels = [0, 2, 1]
-    >>> print(f"{linear_cross_entropy(hidden, weight, labels, chunk_size=2):.4f}")
+    >>> print(f"{linear_cross_entropy(labels, hidden, weight, chunk_size=2):.4f}")
     1.2393
     >>> print(f"{sparse_categorical_cross_entropy(labels, hidden @ weight.T, from_logits=True):.4f}")
     1.2393
-    >>> loss, grads = linear_cross_entropy(hidden, weight, labels, return_grad=True)
+    >>> loss, grads = linear_cross_entropy(labels, hidden, weight, return_grad=True)
     >>> print(grads.hidden.round(4))
     [[ 0.1642 -0.2781]
      [ 0.2951  0.2331]
@@ -355,35 +403,18 @@ def linear_cross_entropy(hidden, weight, labels, *, bias=None, chunk_size: int =
     Wijmans et al. (2025), "Cut your losses in large-vocabulary language models", ICLR;
     Milakov & Gimelshein (2018), "Online normalizer calculation for softmax", arXiv:1805.02867.
     """
+    _check_target_first(labels, "linear_cross_entropy(labels, hidden, weight)")
     reduction = v.check_reduction(reduction)
     chunk = _check_chunk_size(chunk_size)
-    ignore_index = _check_ignore_index(ignore_index)
+    ignore_index = v.check_ignore_index(ignore_index)
     return_grad = _check_bool(return_grad, "return_grad")
     if return_grad and reduction == "none":
         raise ValueError(
             'return_grad=True needs a scalar loss: use reduction="mean" or "sum" (with "none" the'
             " gradient of the weight would be one array per token)"
         )
-    h = _float_input(hidden, "hidden")
-    w = _float_input(weight, "weight")
-    b = None if bias is None else _float_input(bias, "bias")
-    dtype = v.float_dtype(h, w, *([] if b is None else [b]))
-    work = v.work_dtype(dtype)
-    h, w = h.astype(work, copy=False), w.astype(work, copy=False)
-    if h.ndim < 1:
-        raise ValueError("hidden must have a feature axis: shape (..., H)")
-    if w.ndim != 2:
-        raise ValueError(f"weight must have shape (V, H), one row per vocabulary entry; got shape {w.shape}")
-    if w.shape[1] != h.shape[-1]:
-        hint = " (pass weight, not weight.T)" if w.shape[0] == h.shape[-1] else ""
-        raise ValueError(
-            f"weight has shape {w.shape} but hidden has {h.shape[-1]} features; weight must be (V, {h.shape[-1]}){hint}"
-        )
-    vocab = w.shape[0]
-    if b is not None:
-        b = b.astype(work, copy=False)
-        if b.shape != (vocab,):
-            raise ValueError(f"bias must have shape ({vocab},), one value per vocabulary entry; got {b.shape}")
+    h, w, b, dtype = _linear_inputs(hidden, weight, bias)
+    vocab, work = w.shape[0], w.dtype
     lead = h.shape[:-1]
     h2 = h.reshape(-1, h.shape[-1])
     y, keep = _labels_for(labels, lead, vocab, ignore_index, "hidden's shape without the feature axis")
@@ -478,7 +509,9 @@ def perplexity(mean_cross_entropy, *, base=None):
 
     Returns
     -------
-    float64 scalar or array, >= 1.
+    scalar or array, >= 1, in the floating dtype of ``mean_cross_entropy`` (float64 for Python
+    numbers); computed in float64, and returned in float32 where a float16 perplexity would
+    overflow.
 
     Examples
     --------
@@ -492,17 +525,21 @@ def perplexity(mean_cross_entropy, *, base=None):
     recognition tasks", JASA 62(S1); Jurafsky & Martin, *Speech and Language Processing*, ch. 3.
     """
     ln_base = v.log_of_base(base)
-    h = v.as_float_array(mean_cross_entropy, "mean_cross_entropy", np.float64)
+    h = v.as_float_array(mean_cross_entropy, "mean_cross_entropy")
     negative = h < 0
     if negative.any():
         raise ValueError(
             f"mean_cross_entropy must be >= 0 (a cross-entropy); got {float(h[negative].flat[0])!r}"
         )
-    return np.exp(h if ln_base is None else h * ln_base)[()]
+    h64 = h.astype(np.float64)
+    with np.errstate(over="ignore"):  # a perplexity beyond float64 is inf, honestly
+        return v.to_dtype(np.exp(h64 if ln_base is None else h64 * ln_base), h.dtype)
 
 
 def bits_per_token(mean_cross_entropy_nats):
     r"""Mean cross-entropy in bits per token, from nats: :math:`H_{\text{bits}} = H_{\text{nats}} / \ln 2`.
+
+    The result has the floating dtype of the input (float64 for Python numbers).
 
     Examples
     --------
@@ -514,8 +551,8 @@ def bits_per_token(mean_cross_entropy_nats):
     ----------
     Shannon (1948), "A mathematical theory of communication", Bell System Technical Journal 27.
     """
-    h = v.as_float_array(mean_cross_entropy_nats, "mean_cross_entropy_nats", np.float64)
-    return (h / np.log(2.0))[()]
+    h = v.as_float_array(mean_cross_entropy_nats, "mean_cross_entropy_nats")
+    return v.to_dtype(h.astype(np.float64) / np.log(2.0), h.dtype)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -646,14 +683,29 @@ def softcap_logits(logits, cap: float, *, return_grad: bool = False):
 
 
 class VocabShardStats(NamedTuple):
-    """Per-token numbers one vocabulary shard contributes (see :func:`vocab_shard_stats`)."""
+    r"""Per-token numbers one vocabulary shard contributes (see :func:`vocab_shard_stats`).
+
+    ``max`` :math:`m_k = \max_{j \in k} z_j`, ``sumexp`` :math:`s_k = \sum_{j \in k} e^{z_j - m_k}`
+    and ``target`` :math:`t_k` (the label's logit if shard :math:`k` holds it, else 0).
+
+    Examples
+    --------
+    >>> from celib import VocabShardStats, vocab_shard_stats
+    >>> st = vocab_shard_stats([1], [[0.0, 2.0]], vocab_start=0)
+    >>> isinstance(st, VocabShardStats), float(st.max[0]), float(st.target[0])
+    (True, 2.0, 2.0)
+
+    References
+    ----------
+    Shoeybi et al. (2019), "Megatron-LM", arXiv:1909.08053.
+    """
 
     max: np.ndarray
     sumexp: np.ndarray
     target: np.ndarray
 
 
-def vocab_shard_stats(logit_shard, labels, vocab_start: int, *, ignore_index=None) -> VocabShardStats:
+def vocab_shard_stats(labels, logit_shard, vocab_start: int, *, ignore_index=None) -> VocabShardStats:
     r"""What one device holding vocabulary entries ``[vocab_start, vocab_start + V_k)`` computes locally.
 
     .. math::
@@ -667,10 +719,10 @@ def vocab_shard_stats(logit_shard, labels, vocab_start: int, *, ignore_index=Non
 
     Parameters
     ----------
-    logit_shard : array_like, shape (..., V_k)
-        This device's columns of the logits.
     labels : array_like of int, shape (...)
         Global target ids in ``[0, V)`` (or ``ignore_index``); ids outside the shard give ``t_k = 0``.
+    logit_shard : array_like, shape (..., V_k)
+        This device's columns of the logits.
     vocab_start : int
         Global id of the shard's first column.
     ignore_index : None or int
@@ -684,7 +736,7 @@ def vocab_shard_stats(logit_shard, labels, vocab_start: int, *, ignore_index=Non
     Examples
     --------
     >>> from celib.scale import vocab_shard_stats
-    >>> st = vocab_shard_stats([[1.0, 3.0], [0.0, 0.0]], [3, 0], vocab_start=2)
+    >>> st = vocab_shard_stats([3, 0], [[1.0, 3.0], [0.0, 0.0]], vocab_start=2)
     >>> print(st.max, st.sumexp.round(4), st.target)
     [3. 0.] [1.1353 2.    ] [3. 0.]
 
@@ -693,9 +745,10 @@ def vocab_shard_stats(logit_shard, labels, vocab_start: int, *, ignore_index=Non
     Shoeybi et al. (2019), "Megatron-LM: Training multi-billion parameter language models using
     model parallelism", arXiv:1909.08053, section 3 (parallel output embedding and cross-entropy).
     """
+    _check_target_first(labels, "vocab_shard_stats(labels, logit_shard, vocab_start)")
     if isinstance(vocab_start, bool) or not isinstance(vocab_start, (int, np.integer)) or vocab_start < 0:
         raise TypeError(f"vocab_start must be a non-negative integer; got {vocab_start!r}")
-    ignore_index = _check_ignore_index(ignore_index)
+    ignore_index = v.check_ignore_index(ignore_index)
     z = _logits_2d(logit_shard, "logit_shard").astype(np.float64)
     lead, width = z.shape[:-1], z.shape[-1]
     raw = np.asarray(labels)
@@ -742,8 +795,8 @@ def combine_vocab_shard_stats(stats):
     >>> import numpy as np
     >>> from celib.scale import vocab_shard_stats, combine_vocab_shard_stats
     >>> row, label = [[1.0, 3.0, 2.0, 5.0]], [1]
-    >>> a = vocab_shard_stats([[1.0, 3.0]], label, vocab_start=0)
-    >>> b = vocab_shard_stats([[2.0, 5.0]], label, vocab_start=2)
+    >>> a = vocab_shard_stats(label, [[1.0, 3.0]], vocab_start=0)
+    >>> b = vocab_shard_stats(label, [[2.0, 5.0]], vocab_start=2)
     >>> tot = combine_vocab_shard_stats([a, b])
     >>> print(f"{float((tot.max - tot.target + np.log(tot.sumexp))[0]):.4f}")
     2.1852
@@ -762,7 +815,7 @@ def combine_vocab_shard_stats(stats):
     return VocabShardStats(big_m, big_s, target)
 
 
-def vocab_parallel_cross_entropy(logit_shards, labels, *, ignore_index=None, reduction: str = "mean",
+def vocab_parallel_cross_entropy(labels, logit_shards, *, ignore_index=None, reduction: str = "mean",
                                  return_grad: bool = False):
     r"""Sparse cross-entropy of logits whose vocabulary axis is split into shards, as across devices.
 
@@ -782,10 +835,10 @@ def vocab_parallel_cross_entropy(logit_shards, labels, *, ignore_index=None, red
 
     Parameters
     ----------
+    labels : array_like of int, shape (...)
+        Global target ids in ``[0, V)``, or ``ignore_index``; first, as in every celib loss.
     logit_shards : sequence of array_like, each (..., V_k)
         The shards in vocabulary order.
-    labels : array_like of int, shape (...)
-        Global target ids in ``[0, V)``, or ``ignore_index``.
     ignore_index : None or int
     reduction : {"mean", "sum", "none"}, default "mean"
     return_grad : bool, default False
@@ -793,14 +846,15 @@ def vocab_parallel_cross_entropy(logit_shards, labels, *, ignore_index=None, red
 
     Returns
     -------
-    loss (float64), and with ``return_grad=True`` the pair ``(loss, grad_shards)``.
+    loss in the floating dtype of the shards (computed in float64), and with ``return_grad=True``
+    the pair ``(loss, grad_shards)``, each gradient in that dtype too.
 
     Examples
     --------
     >>> import numpy as np
     >>> from celib import vocab_parallel_cross_entropy, sparse_categorical_cross_entropy
     >>> z = np.array([[2.0, 1.0, 0.1, -1.0, 0.5], [0.0, 3.0, 0.0, 1.0, -2.0]])
-    >>> print(f"{vocab_parallel_cross_entropy([z[:, :2], z[:, 2:]], [0, 4]):.4f}")
+    >>> print(f"{vocab_parallel_cross_entropy([0, 4], [z[:, :2], z[:, 2:]]):.4f}")
     2.8994
     >>> print(f"{sparse_categorical_cross_entropy([0, 4], z, from_logits=True):.4f}")
     2.8994
@@ -810,9 +864,10 @@ def vocab_parallel_cross_entropy(logit_shards, labels, *, ignore_index=None, red
     Shoeybi et al. (2019), "Megatron-LM: Training multi-billion parameter language models using
     model parallelism", arXiv:1909.08053.
     """
+    _check_target_first(labels, "vocab_parallel_cross_entropy(labels, logit_shards)")
     reduction = v.check_reduction(reduction)
     return_grad = _check_bool(return_grad, "return_grad")
-    ignore_index = _check_ignore_index(ignore_index)
+    ignore_index = v.check_ignore_index(ignore_index)
     shards = [_logits_2d(s, "logit_shards") for s in logit_shards]
     if not shards:
         raise ValueError("logit_shards must hold at least one shard")
@@ -825,10 +880,11 @@ def vocab_parallel_cross_entropy(logit_shards, labels, *, ignore_index=None, red
     y = y.reshape(lead)
     keep = keep.reshape(lead)
     starts = np.cumsum([0] + [s.shape[-1] for s in shards[:-1]])
-    stats = [vocab_shard_stats(s, y, int(st), ignore_index=ignore_index) for s, st in zip(shards, starts)]
+    stats = [vocab_shard_stats(y, s, int(st), ignore_index=ignore_index) for s, st in zip(shards, starts)]
     tot = combine_vocab_shard_stats(stats)
     rows = (tot.max - tot.target) + np.log(tot.sumexp)
-    loss = _finish(rows.reshape(-1), keep.reshape(-1), reduction, np.dtype(np.float64), lead, ignore_index)
+    dtype = v.float_dtype(*shards)
+    loss = _finish(rows.reshape(-1), keep.reshape(-1), reduction, dtype, lead, ignore_index)
     if not return_grad:
         return loss
     if reduction == "none":
@@ -842,5 +898,5 @@ def vocab_parallel_cross_entropy(logit_shards, labels, *, ignore_index=None, red
         np.put_along_axis(g, np.where(here, local, 0)[..., None],
                           np.take_along_axis(g, np.where(here, local, 0)[..., None], -1)
                           - here[..., None], -1)
-        grads.append(g * c[..., None])
+        grads.append(v.to_dtype(g * c[..., None], dtype))
     return loss, grads

@@ -55,6 +55,12 @@ def _log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return (x - m) - ln_s
 
 
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """Unchecked sigmoid; ``exp`` only ever sees ``-|x|``, so it cannot overflow."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
 def _softplus(x: np.ndarray) -> np.ndarray:
     """Unchecked ``ln(1 + e^x)`` = ``max(x, 0) + ln(1 + e^-|x|)``."""
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
@@ -192,8 +198,7 @@ def sigmoid(x):
     Bishop (2006), *Pattern Recognition and Machine Learning*, §4.2.
     """
     x, dtype = _logits(x)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(dtype)[()]
+    return _sigmoid(x).astype(dtype)[()]
 
 
 def softplus(x):

@@ -159,6 +159,10 @@ def keras_inputs() -> dict:
     mrng = np.random.default_rng(26)
     d["multi_z"] = mrng.normal(scale=2.0, size=(4, 3)).astype("float32")  # 4 examples x 3 labels
     d["multi_t"] = (mrng.random((4, 3)) > 0.5).astype("float32")
+    # probabilities for the spellings that take them (computed once, here, in float32)
+    e = np.exp(d["logits"] - d["logits"].max(-1, keepdims=True))
+    d["probs"] = (e / e.sum(-1, keepdims=True)).astype("float32")
+    d["multi_q"] = (1 / (1 + np.exp(-d["multi_z"]))).astype("float32")
     return d
 
 
@@ -289,7 +293,9 @@ def keras_label_smoothing(d):
     from keras import losses as L
 
     onehot = np.eye(4, dtype="float32")[d["labels"]]
-    return {"cce_smooth": _f(L.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)(onehot, d["logits"]))}
+    return {"cce_smooth": _f(L.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)(onehot, d["logits"])),
+            # binary: targets move towards 1/2, here on probabilities in (0.05, 0.95)
+            "bce_smooth": _f(L.BinaryCrossentropy(label_smoothing=0.1)(d["bce_t"], d["bce_p"]))}
 
 
 @keras_probe("fw-keras-ignore-class")
@@ -335,13 +341,26 @@ def tf_sigmoid_per_element(d):
 @keras_probe("fw-keras-weighted-mean")
 def keras_weighted_mean(d):
     import numpy as np
+    import keras
     from keras import losses as L
 
     # fit(class_weight=cw) turns class weights into sample_weight = cw[label]
     cw = np.array([1.0, 2.0, 0.5, 3.0], "float32")
     sc = L.SparseCategoricalCrossentropy(from_logits=True)
-    return {"weighted_mean": _f(sc(d["labels"], d["logits"], sample_weight=cw[d["labels"]])),
-            "class_weight": cw.tolist()}
+    by_weights = L.SparseCategoricalCrossentropy(from_logits=True, reduction="mean_with_sample_weight")
+    r = {"weighted_mean": _f(sc(d["labels"], d["logits"], sample_weight=cw[d["labels"]])),
+         "weighted_mean_by_weights": _f(by_weights(d["labels"], d["logits"], sample_weight=cw[d["labels"]])),
+         "class_weight": cw.tolist()}
+
+    # fit(class_weight=...): a Dense layer with an identity kernel passes the logits through, and a
+    # learning rate of 0 keeps it so; one batch of all 5 examples, the loss that fit logs
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4)])
+    model.layers[0].set_weights([np.eye(4, dtype="float32"), np.zeros(4, "float32")])
+    model.compile(loss=sc, optimizer=keras.optimizers.SGD(learning_rate=0.0))
+    history = model.fit(d["logits"], d["labels"], class_weight=dict(enumerate(cw.tolist())),
+                        batch_size=5, epochs=1, shuffle=False, verbose=0)
+    r["fit_class_weight_loss"] = float(history.history["loss"][0])
+    return r
 
 
 @keras_probe("fw-focal")
@@ -471,6 +490,53 @@ def tf_label_range(d):
         labels=np.array([3]), logits=np.array([[1.0, 2.0, 3.0]], "float32"))))}
 
 
+@keras_probe("fw-spellings")
+def keras_spellings(d):
+    import numpy as np
+    import keras
+    from keras import losses as L
+
+    z, y, q = d["logits"], d["labels"], d["probs"]  # (5, 4) logits, labels, softmax(z)
+    onehot = np.eye(4, dtype="float32")[y]
+    zb, yb, qb = d["multi_z"], d["multi_t"], d["multi_q"]  # (4, 3) binary logits, targets, sigmoid(z)
+    focal = L.CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0, from_logits=True, reduction=None)
+    return {"spell_keras": {
+        "BinaryCrossentropy()(y, q)": _f(L.BinaryCrossentropy()(yb, qb)),
+        "BinaryCrossentropy(from_logits=True)(y, z)": _f(L.BinaryCrossentropy(from_logits=True)(yb, zb)),
+        "CategoricalCrossentropy()(onehot, q)": _f(L.CategoricalCrossentropy()(onehot, q)),
+        "CategoricalCrossentropy(from_logits=True)(onehot, z)": _f(L.CategoricalCrossentropy(from_logits=True)(onehot, z)),
+        "SparseCategoricalCrossentropy()(y, q)": _f(L.SparseCategoricalCrossentropy()(y, q)),
+        "SparseCategoricalCrossentropy(from_logits=True)(y, z)": _f(L.SparseCategoricalCrossentropy(from_logits=True)(y, z)),
+        "CategoricalFocalCrossentropy(reduction=None)": _list(focal(onehot, z)),
+        "MeanSquaredError()(a, b)": _f(L.MeanSquaredError()(d["mse_a"], d["mse_b"])),
+        "keras.ops.logsumexp(z, axis=-1)": _list(keras.ops.logsumexp(z, axis=-1)),
+        "keras.ops.softmax(z)": _list(keras.ops.softmax(z)),
+        "keras.ops.log_softmax(z)": _list(keras.ops.log_softmax(z)),
+        "keras.config.epsilon()": keras.config.epsilon(),
+    }}
+
+
+@keras_probe("fw-spellings", backends=("tensorflow",))
+def tf_spellings(d):
+    import numpy as np
+    import tensorflow as tf
+
+    z, y = d["logits"], d["labels"]
+    onehot = np.eye(4, dtype="float32")[y]
+    zb, yb = d["multi_z"], d["multi_t"]
+    return {"spell_tf": {
+        "tf.nn.sigmoid_cross_entropy_with_logits": _list(tf.nn.sigmoid_cross_entropy_with_logits(labels=yb, logits=zb)),
+        "tf.nn.weighted_cross_entropy_with_logits(pos_weight=3)": _list(
+            tf.nn.weighted_cross_entropy_with_logits(labels=yb, logits=zb, pos_weight=3.0)),
+        "tf.nn.softmax_cross_entropy_with_logits": _list(tf.nn.softmax_cross_entropy_with_logits(labels=onehot, logits=z)),
+        "tf.nn.sparse_softmax_cross_entropy_with_logits": _list(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=z)),
+        "tf.reduce_logsumexp(z, axis=-1)": _list(tf.reduce_logsumexp(z, axis=-1)),
+        "tf.nn.softmax(z)": _list(tf.nn.softmax(z)),
+        "tf.nn.log_softmax(z)": _list(tf.nn.log_softmax(z)),
+    }}
+
+
 def keras_measure() -> dict:
     """Run every registered probe on the backend this process imported; one dict of results."""
     quiet()
@@ -500,6 +566,7 @@ def keras_measure() -> dict:
     r["focal_z"], r["mse_a"], r["mse_b"] = d["focal_z"].tolist(), d["mse_a"].tolist(), d["mse_b"].tolist()
     r["kl_p"], r["kl_q"] = d["kl_p"].tolist(), d["kl_q"].tolist()
     r["multi_z"], r["multi_t"] = d["multi_z"].tolist(), d["multi_t"].tolist()
+    r["probs"], r["multi_q"] = d["probs"].tolist(), d["multi_q"].tolist()
     return r
 
 

@@ -102,7 +102,7 @@ def table():
                                lambda z, y: celib.sparse_categorical_cross_entropy(y, z, from_logits=True, reduction="none")[0],
                                lambda z, y: cross_entropy_from_logits(z[0], y[0])),
             "focal (gamma=2)": (3, lambda m: (np.array([[m, 0, 0]], dtype), [0]),
-                                lambda z, y: celib.focal_loss(y, z, gamma=2.0, reduction="none")[0],
+                                lambda z, y: celib.focal_loss(y, z, gamma=2.0, reduction="none", from_logits=True)[0],
                                 lambda z, y: focal_from_logits(z[0], y[0], 2.0)),
             "binary CE": (1, lambda m: (np.array([m], dtype), [1.0]),
                           lambda z, t: celib.binary_cross_entropy(np.array(t, dtype), z, from_logits=True,
@@ -147,7 +147,7 @@ def main() -> None:
     for m in (12, 15, 17, 50, 80):
         z = np.array([[m, 0, 0]], np.float32)
         ce = celib.sparse_categorical_cross_entropy([0], z, from_logits=True, reduction="none")[0]
-        fl = celib.focal_loss([0], z, gamma=2.0, reduction="none")[0]
+        fl = celib.focal_loss([0], z, gamma=2.0, reduction="none", from_logits=True)[0]
         print(f"{m:4d} {float(ce):12.5g} {float(cross_entropy_from_logits(z[0], 0)):12.5g}"
               f" {float(fl):12.5g} {float(focal_from_logits(z[0], 0, 2.0)):12.5g}")
 

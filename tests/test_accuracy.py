@@ -90,11 +90,11 @@ def test_focal_loss_keeps_relative_accuracy_at_every_margin(dtype):
         exact = ref.focal_from_logits(z[0], 0, 2.0)
         if exact < ref.mp(np.finfo(dtype).tiny):
             continue
-        got = celib.focal_loss([0], z, gamma=2.0, reduction="none")[0]
+        got = celib.focal_loss([0], z, gamma=2.0, reduction="none", from_logits=True)[0]
         # (1 - p_t)^2 ln(1/p_t): three factors of the same relative error, plus roundings
         assert_relative(got, exact, 8 * eps(dtype), f"focal, m={m}")
         # the wrong class: (1 - p_t) near 1
-        assert_relative(celib.focal_loss([1], z, gamma=2.0, reduction="none")[0],
+        assert_relative(celib.focal_loss([1], z, gamma=2.0, reduction="none", from_logits=True)[0],
                         ref.focal_from_logits(z[0], 1, 2.0), 8 * eps(dtype), f"focal wrong class, m={m}")
 
 

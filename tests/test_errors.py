@@ -66,12 +66,12 @@ def test_string_labels_are_rejected():
 
 def test_focal_loss_label_out_of_range():
     with pytest.raises(ValueError, match=names("labels")):
-        celib.focal_loss([0, -1], LOGITS)
+        celib.focal_loss([0, -1], LOGITS, from_logits=True)
 
 
 def test_softmax_ce_grad_label_out_of_range():
     with pytest.raises(ValueError, match=names("labels_or_onehot")):
-        celib.softmax_cross_entropy_grad([0, 3], LOGITS)
+        celib.softmax_cross_entropy_grad([0, 3], LOGITS, from_logits=True)
 
 
 def test_inverse_frequency_weights_label_out_of_range():
@@ -117,8 +117,8 @@ def test_integer_labels_passed_to_the_categorical_loss():
     "call",
     [
         lambda bad: celib.sparse_categorical_cross_entropy(bad, PROBS),
-        lambda bad: celib.focal_loss(bad, LOGITS),
-        lambda bad: celib.softmax_cross_entropy_grad(bad, LOGITS),
+        lambda bad: celib.focal_loss(bad, LOGITS, from_logits=True),
+        lambda bad: celib.softmax_cross_entropy_grad(bad, LOGITS, from_logits=True),
     ],
     ids=["sparse", "focal", "grad"],
 )
@@ -138,8 +138,8 @@ def test_binary_cross_entropy_shape_mismatch():
 
 
 def test_binary_focal_loss_shape_mismatch():
-    with pytest.raises(ValueError, match=names("logits")):
-        celib.binary_focal_loss(np.zeros(3), np.zeros(4))
+    with pytest.raises(ValueError, match=names("y_pred")):
+        celib.binary_focal_loss(np.zeros(3), np.zeros(4), from_logits=True)
 
 
 def test_categorical_cross_entropy_class_count_mismatch():
@@ -154,7 +154,7 @@ def test_cross_entropy_p_and_q_of_different_lengths():
 
 def test_softmax_ce_grad_target_shape_mismatch():
     with pytest.raises(ValueError, match=names("labels_or_onehot")):
-        celib.softmax_cross_entropy_grad(np.zeros((2, 4)), LOGITS)
+        celib.softmax_cross_entropy_grad(np.zeros((2, 4)), LOGITS, from_logits=True)
 
 
 def test_class_weight_with_the_wrong_number_of_classes():
@@ -174,7 +174,7 @@ def test_negative_class_weight():
 
 def test_focal_alpha_vector_with_the_wrong_number_of_classes():
     with pytest.raises(ValueError, match=names("alpha")):
-        celib.focal_loss(LABELS, LOGITS, alpha=[0.25, 0.75])
+        celib.focal_loss(LABELS, LOGITS, alpha=[0.25, 0.75], from_logits=True)
 
 
 def test_negative_pos_weight():
@@ -287,8 +287,8 @@ def test_nan_target_in_binary_loss():
 
 
 def test_inf_logit_in_focal_loss():
-    with pytest.raises(ValueError, match=names("logits")):
-        celib.focal_loss([0], [[np.inf, 0.0]])
+    with pytest.raises(ValueError, match=names("y_pred")):
+        celib.focal_loss([0], [[np.inf, 0.0]], from_logits=True)
 
 
 def test_nan_in_mse():
@@ -297,8 +297,8 @@ def test_nan_in_mse():
 
 
 def test_nan_logit_in_gradient():
-    with pytest.raises(ValueError, match=names("logits")):
-        celib.binary_cross_entropy_grad([1.0], [np.nan])
+    with pytest.raises(ValueError, match=names("y_pred")):
+        celib.binary_cross_entropy_grad([1.0], [np.nan], from_logits=True)
 
 
 def test_nan_class_weight():
@@ -344,12 +344,12 @@ REDUCTION_CALLS = {
     "binary": lambda r: celib.binary_cross_entropy([1.0], [0.5], reduction=r),
     "categorical": lambda r: celib.categorical_cross_entropy(np.eye(3)[LABELS], PROBS, reduction=r),
     "sparse": lambda r: celib.sparse_categorical_cross_entropy(LABELS, PROBS, reduction=r),
-    "focal": lambda r: celib.focal_loss(LABELS, LOGITS, reduction=r),
-    "binary_focal": lambda r: celib.binary_focal_loss([1.0], [0.5], reduction=r),
+    "focal": lambda r: celib.focal_loss(LABELS, LOGITS, reduction=r, from_logits=True),
+    "binary_focal": lambda r: celib.binary_focal_loss([1.0], [0.5], reduction=r, from_logits=True),
     "mse": lambda r: celib.mean_squared_error([1.0], [0.5], reduction=r),
-    "softmax_ce_grad": lambda r: celib.softmax_cross_entropy_grad(LABELS, LOGITS, reduction=r),
-    "binary_ce_grad": lambda r: celib.binary_cross_entropy_grad([1.0], [0.5], reduction=r),
-    "mse_sigmoid_grad": lambda r: celib.mse_sigmoid_grad([1.0], [0.5], reduction=r),
+    "softmax_ce_grad": lambda r: celib.softmax_cross_entropy_grad(LABELS, LOGITS, reduction=r, from_logits=True),
+    "binary_ce_grad": lambda r: celib.binary_cross_entropy_grad([1.0], [0.5], reduction=r, from_logits=True),
+    "mse_sigmoid_grad": lambda r: celib.mse_sigmoid_grad([1.0], [0.5], reduction=r, from_logits=True),
 }
 
 
@@ -390,23 +390,23 @@ def test_label_smoothing_outside_zero_one(call, smoothing):
 
 def test_negative_gamma_in_focal_loss():
     with pytest.raises(ValueError, match=names("gamma")):
-        celib.focal_loss(LABELS, LOGITS, gamma=-1.0)
+        celib.focal_loss(LABELS, LOGITS, gamma=-1.0, from_logits=True)
 
 
 def test_negative_gamma_in_binary_focal_loss():
     with pytest.raises(ValueError, match=names("gamma")):
-        celib.binary_focal_loss([1.0], [0.5], gamma=-0.5)
+        celib.binary_focal_loss([1.0], [0.5], gamma=-0.5, from_logits=True)
 
 
 @pytest.mark.parametrize("alpha", [-0.1, 1.5], ids=["negative", "above_one"])
 def test_binary_focal_alpha_outside_zero_one(alpha):
     with pytest.raises(ValueError, match=names("alpha")):
-        celib.binary_focal_loss([1.0], [0.5], alpha=alpha)
+        celib.binary_focal_loss([1.0], [0.5], alpha=alpha, from_logits=True)
 
 
 def test_negative_scalar_alpha_in_focal_loss():
     with pytest.raises(ValueError, match=names("alpha")):
-        celib.focal_loss(LABELS, LOGITS, alpha=-0.25)
+        celib.focal_loss(LABELS, LOGITS, alpha=-0.25, from_logits=True)
 
 
 @pytest.mark.parametrize("temperature", [0.0, -1.0], ids=["zero", "negative"])
@@ -434,3 +434,94 @@ def test_from_logits_must_be_a_bool():
 def test_non_numeric_distribution():
     with pytest.raises(TypeError, match=names("p")):
         celib.entropy(["a", "b"])
+
+
+# --- one calling convention (issue 26, item 6) -----------------------------------------------
+
+@pytest.mark.parametrize("call", [
+    lambda: celib.focal_loss([0, 1], [[4.0, 0.0, 0.0], [0.0, 0.5, 0.0]]),
+    lambda: celib.binary_focal_loss([1.0, 0.0], [3.0, -1.0]),
+    lambda: celib.softmax_cross_entropy_grad([0], [[2.0, 1.0, 0.1]]),
+    lambda: celib.binary_cross_entropy_grad([1.0], [-10.0]),
+    lambda: celib.focal_loss_grad([0], [[2.0, 1.0, 0.1]]),
+    lambda: celib.binary_focal_loss_grad([1.0], [3.0]),
+    lambda: celib.mse_sigmoid_grad([1.0], [-10.0]),
+    lambda: celib.mse_softmax_grad([[0.0, 1.0]], [[2.0, 0.0]]),
+])
+def test_logits_passed_as_probabilities_are_refused_with_the_flag_named(call):
+    with pytest.raises(ValueError, match=r"y_pred must be probabilities in \[0, 1\].*pass from_logits=True"):
+        call()
+
+
+def test_logits_in_0_1_that_do_not_sum_to_1_are_refused_too():
+    # focal_loss(y, softmax(z)) used to treat the probabilities as logits (0.166 where 0.0076 is
+    # right); the reverse mistake, logits read as probabilities, fails the row-sum check
+    with pytest.raises(ValueError, match=r"y_pred must sum to 1 along its class axis.*from_logits=True"):
+        celib.focal_loss([0], [[0.9, 0.5, 0.1]])
+
+
+def test_focal_loss_of_softmax_probabilities_equals_focal_loss_of_logits():
+    z = np.array([[4.0, 0.0, 0.0], [0.0, 0.5, 0.0]])
+    from_probs = celib.focal_loss([0, 1], celib.softmax(z))
+    from_logits = celib.focal_loss([0, 1], z, from_logits=True)
+    assert from_probs == pytest.approx(from_logits, rel=1e-14, abs=0)
+
+
+@pytest.mark.parametrize("call, order", [
+    (lambda z, y: celib.chunked_cross_entropy(z, y), r"chunked_cross_entropy\(labels, logits\)"),
+    (lambda z, y: celib.vocab_parallel_cross_entropy([z[:, :2], z[:, 2:]], y),
+     r"vocab_parallel_cross_entropy\(labels, logit_shards\)"),
+    (lambda z, y: celib.vocab_shard_stats(z, y, 0), r"vocab_shard_stats\(labels, logit_shard, vocab_start\)"),
+    (lambda z, y: celib.linear_cross_entropy(z, np.eye(3), y), r"linear_cross_entropy\(labels, hidden, weight\)"),
+])
+def test_the_old_prediction_first_order_is_refused_loudly(call, order):
+    z = np.array([[0.3, 1.7, -0.2], [2.5, 0.1, 0.4]])
+    with pytest.raises(TypeError, match=r"labels must be integer token ids, and they come first: " + order):
+        call(z, [0, 2])
+
+
+def test_pos_weight_never_enlarges_the_output():
+    with pytest.raises(ValueError, match=r"pos_weight has shape \(4, 1, 3\), which does not broadcast to y_pred's \(2, 3\)"):
+        celib.binary_cross_entropy(np.ones((2, 3)), np.zeros((2, 3)), from_logits=True, pos_weight=np.ones((4, 1, 3)))
+    with pytest.raises(ValueError, match=r"pos_weight has shape \(4, 1, 3\)"):
+        celib.binary_cross_entropy_grad(np.ones((2, 3)), np.zeros((2, 3)), from_logits=True,
+                                        pos_weight=np.ones((4, 1, 3)))
+    # one weight per output still broadcasts
+    assert celib.binary_cross_entropy(np.ones((2, 3)), np.zeros((2, 3)), from_logits=True, pos_weight=[1.0, 2.0, 3.0],
+                                      reduction="none").shape == (2, 3)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_axis_is_accepted_wherever_there_is_a_class_axis(axis):
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(3, 4, 5))
+    zl = np.moveaxis(z, axis, -1)
+    labels = rng.integers(0, zl.shape[-1], zl.shape[:-1])
+    ref_loss = celib.focal_loss(labels, zl, from_logits=True, reduction="none")
+    np.testing.assert_array_equal(celib.focal_loss(labels, z, from_logits=True, axis=axis, reduction="none"), ref_loss)
+    np.testing.assert_allclose(celib.chunked_cross_entropy(labels, z, axis=axis, reduction="none"),
+                               celib.sparse_categorical_cross_entropy(labels, zl, from_logits=True, reduction="none"),
+                               rtol=1e-13, atol=0)
+    for grad in (celib.softmax_cross_entropy_grad, celib.focal_loss_grad):
+        got = grad(labels, z, from_logits=True, axis=axis)
+        np.testing.assert_array_equal(got, np.moveaxis(grad(labels, zl, from_logits=True), -1, axis))
+    onehot = np.moveaxis(np.eye(zl.shape[-1])[labels], -1, axis)
+    np.testing.assert_array_equal(celib.mse_softmax_grad(onehot, z, from_logits=True, axis=axis),
+                                  np.moveaxis(celib.mse_softmax_grad(np.eye(zl.shape[-1])[labels], zl, from_logits=True),
+                                              -1, axis))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_language_model_reporting_keeps_the_input_dtype(dtype):
+    assert celib.perplexity(np.array(2.0, dtype)).dtype == dtype
+    assert celib.bits_per_token(np.array(2.0, dtype)).dtype == dtype
+    z = np.array([[2.0, 1.0, 0.1, -1.0, 0.5]], dtype)
+    loss, grads = celib.vocab_parallel_cross_entropy([0], [z[:, :2], z[:, 2:]], return_grad=True)
+    assert loss.dtype == dtype and all(g.dtype == dtype for g in grads)
+    assert isinstance(celib.perplexity(2.0), np.float64)
+
+
+def test_every_public_helper_is_exported():
+    for name in ("vocab_shard_stats", "combine_vocab_shard_stats", "VocabShardStats", "LinearCrossEntropyGrads",
+                 "joint_entropy", "conditional_entropy", "mutual_information", "gaussian_kl"):
+        assert name in celib.__all__ and hasattr(celib, name)

@@ -4,8 +4,9 @@ Each exercise ``chNN-slug`` has, in lesson NN, just before the ``## Summary`` he
 one ``code-chNN-intro`` cell, the cells ``code-chNN-slug-`` ``task`` (a sphinx-exercise labelled
 ``chNN-code-slug``), ``starter`` (a naive attempt and its stored, failing report), ``hint``,
 ``solution-start``, ``solution`` (the reference from ``celib.exercises.solutions`` and its
-passing report) and ``solution-end``. The cells run with nothing from the lesson but ``np`` and
-``celib`` (the lead moves them between notebook versions by id).
+passing report) and ``solution-end``, exactly as :mod:`celib.exercises.cells` generates them.
+The cells run with nothing from the lesson but ``np`` and ``celib`` (the lead moves them between
+notebook versions by id).
 """
 
 import contextlib
@@ -20,7 +21,7 @@ import pytest
 
 import celib
 import celib.exercises as cx
-from celib.exercises import solutions
+from celib.exercises import cells, solutions
 
 PARTS = ("task", "starter", "hint", "solution-start", "solution", "solution-end")
 LESSONS = sorted({ex.lesson for ex in cx.EXERCISES.values()})
@@ -58,6 +59,16 @@ def test_cells_form_one_block_before_the_summary(lesson):
     assert ids[start:start + len(expected)] == expected, "the code-* cells must be contiguous"
     summary = cells[start + len(expected)]
     assert summary["cell_type"] == "markdown" and _source(summary).startswith("## Summary")
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_cells_are_the_generated_ones(lesson):
+    """Regenerate with: python -m celib.exercises.cells chapters/NN_x.ipynb --execute"""
+    have = [(c["id"], c["cell_type"], c["source"], c["metadata"])
+            for c in _notebook(lesson)["cells"] if c["id"].startswith("code-")]
+    want = [(c["id"], c["cell_type"], c["source"], c["metadata"])
+            for c in cells.lesson_cells(lesson)]
+    assert have == want
 
 
 @pytest.mark.parametrize("name", list(cx.EXERCISES))

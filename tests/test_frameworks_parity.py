@@ -241,7 +241,7 @@ def test_pos_weight(zt, pw):
 @given(binary_logits(hard=True, max_abs=6.0), st.floats(0.0, 1.0), st.sampled_from([0.0, 1.0, 2.0, 3.5]))
 def test_binary_focal_hard_labels(zt, alpha, gamma):
     z, t = zt
-    ce = celib.binary_focal_loss(t, z, gamma=gamma, alpha=alpha, reduction="none")
+    ce = celib.binary_focal_loss(t, z, gamma=gamma, alpha=alpha, reduction="none", from_logits=True)
     ox = np.asarray(optax.sigmoid_focal_loss(jnp.asarray(z, jnp.float32), jnp.asarray(t, jnp.float32),
                                              alpha=alpha, gamma=gamma))
     np.testing.assert_allclose(ce, ox, rtol=1e-4, atol=1e-5)
@@ -261,7 +261,7 @@ def test_binary_focal_torchvision_hard_labels(rng):
     t = (rng.random((8, 3)) > 0.6).astype(float)
     for alpha, gamma in [(0.25, 2.0), (0.5, 0.0), (0.9, 1.5)]:
         tv = sigmoid_focal_loss(T(z), T(t), alpha=alpha, gamma=gamma, reduction="mean").item()
-        np.testing.assert_allclose(celib.binary_focal_loss(t, z, gamma=gamma, alpha=alpha), tv, rtol=1e-10)
+        np.testing.assert_allclose(celib.binary_focal_loss(t, z, gamma=gamma, alpha=alpha, from_logits=True), tv, rtol=1e-10)
 
 
 # ----------------------------------------------------------------------------- KL, MSE

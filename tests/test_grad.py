@@ -68,7 +68,7 @@ reductions = st.sampled_from(["mean", "sum"])
 @given(logits_and_labels(), reductions)
 def test_softmax_ce_grad_with_labels_matches_finite_differences(case, reduction):
     logits, labels = case
-    analytic = celib.softmax_cross_entropy_grad(labels, logits, reduction=reduction)
+    analytic = celib.softmax_cross_entropy_grad(labels, logits, reduction=reduction, from_logits=True)
     numeric = central_difference(
         lambda z: celib.sparse_categorical_cross_entropy(labels, z, from_logits=True, reduction=reduction),
         logits,
@@ -80,7 +80,7 @@ def test_softmax_ce_grad_with_labels_matches_finite_differences(case, reduction)
 @given(logits_and_soft_targets(), reductions)
 def test_softmax_ce_grad_with_soft_targets_matches_finite_differences(case, reduction):
     logits, targets = case
-    analytic = celib.softmax_cross_entropy_grad(targets, logits, reduction=reduction)
+    analytic = celib.softmax_cross_entropy_grad(targets, logits, reduction=reduction, from_logits=True)
     numeric = central_difference(
         lambda z: celib.categorical_cross_entropy(targets, z, from_logits=True, reduction=reduction),
         logits,
@@ -92,7 +92,7 @@ def test_softmax_ce_grad_with_soft_targets_matches_finite_differences(case, redu
 @given(logits_and_binary_targets(), reductions)
 def test_binary_ce_grad_matches_finite_differences(case, reduction):
     logits, targets = case
-    analytic = celib.binary_cross_entropy_grad(targets, logits, reduction=reduction)
+    analytic = celib.binary_cross_entropy_grad(targets, logits, reduction=reduction, from_logits=True)
     numeric = central_difference(
         lambda z: celib.binary_cross_entropy(targets, z, from_logits=True, reduction=reduction),
         logits,
@@ -104,7 +104,7 @@ def test_binary_ce_grad_matches_finite_differences(case, reduction):
 @given(logits_and_binary_targets(), reductions)
 def test_mse_sigmoid_grad_matches_finite_differences(case, reduction):
     logits, targets = case
-    analytic = celib.mse_sigmoid_grad(targets, logits, reduction=reduction)
+    analytic = celib.mse_sigmoid_grad(targets, logits, reduction=reduction, from_logits=True)
     numeric = central_difference(
         lambda z: celib.mean_squared_error(targets, celib.sigmoid(z), reduction=reduction),
         logits,
@@ -116,7 +116,7 @@ def test_mse_sigmoid_grad_matches_finite_differences(case, reduction):
 @given(logits_and_labels())
 def test_softmax_ce_grad_none_is_each_examples_own_gradient(case):
     logits, labels = case
-    analytic = celib.softmax_cross_entropy_grad(labels, logits, reduction="none")
+    analytic = celib.softmax_cross_entropy_grad(labels, logits, reduction="none", from_logits=True)
     for n in range(len(labels)):
         row_loss = lambda z_n, n=n: celib.sparse_categorical_cross_entropy(  # noqa: E731
             labels[n : n + 1], z_n[None, :], from_logits=True
@@ -131,7 +131,8 @@ def test_elementwise_grads_none_equal_sum(case):
     logits, targets = case
     for grad in (celib.binary_cross_entropy_grad, celib.mse_sigmoid_grad):
         np.testing.assert_array_equal(
-            grad(targets, logits, reduction="none"), grad(targets, logits, reduction="sum")
+            grad(targets, logits, from_logits=True, reduction="none"),
+            grad(targets, logits, from_logits=True, reduction="sum")
         )
 
 
@@ -139,13 +140,13 @@ def test_elementwise_grads_none_equal_sum(case):
 
 def test_softmax_ce_grad_at_equal_logits_is_uniform_minus_one_hot():
     # softmax(0, 0) = (1/2, 1/2), target class 0: (1/2 - 1, 1/2).
-    np.testing.assert_allclose(celib.softmax_cross_entropy_grad([0], [[0.0, 0.0]]), [[-0.5, 0.5]])
+    np.testing.assert_allclose(celib.softmax_cross_entropy_grad([0], [[0.0, 0.0]], from_logits=True), [[-0.5, 0.5]])
 
 
 def test_softmax_ce_grad_mean_divides_by_number_of_rows():
     logits = np.array([[0.0, 0.0], [0.0, 0.0]])
     np.testing.assert_allclose(
-        celib.softmax_cross_entropy_grad([0, 1], logits), [[-0.25, 0.25], [0.25, -0.25]]
+        celib.softmax_cross_entropy_grad([0, 1], logits, from_logits=True), [[-0.25, 0.25], [0.25, -0.25]]
     )
 
 
@@ -154,8 +155,8 @@ def test_softmax_ce_grad_labels_and_one_hot_agree():
     logits = rng.normal(size=(5, 4))
     labels = rng.integers(0, 4, size=5)
     np.testing.assert_allclose(
-        celib.softmax_cross_entropy_grad(labels, logits),
-        celib.softmax_cross_entropy_grad(np.eye(4)[labels], logits),
+        celib.softmax_cross_entropy_grad(labels, logits, from_logits=True),
+        celib.softmax_cross_entropy_grad(np.eye(4)[labels], logits, from_logits=True),
         rtol=1e-15,
         atol=1e-17,
     )
@@ -165,36 +166,36 @@ def test_softmax_ce_grad_rows_sum_to_zero():
     rng = np.random.default_rng(2)
     logits = rng.normal(size=(6, 5)) * 3
     labels = rng.integers(0, 5, size=6)
-    np.testing.assert_allclose(celib.softmax_cross_entropy_grad(labels, logits).sum(axis=-1), 0, atol=1e-16)
+    np.testing.assert_allclose(celib.softmax_cross_entropy_grad(labels, logits, from_logits=True).sum(axis=-1), 0, atol=1e-16)
 
 
 def test_softmax_ce_grad_handles_a_batch_of_sequences():
     rng = np.random.default_rng(3)
     logits = rng.normal(size=(2, 3, 4))
     labels = rng.integers(0, 4, size=(2, 3))
-    got = celib.softmax_cross_entropy_grad(labels, logits)
+    got = celib.softmax_cross_entropy_grad(labels, logits, from_logits=True)
     expected = (celib.softmax(logits) - np.eye(4)[labels]) / 6  # N = 2 * 3 examples
     np.testing.assert_allclose(got, expected, rtol=1e-14, atol=1e-17)
 
 
 def test_binary_ce_grad_at_zero_logit():
     # sigma(0) = 1/2: (1/2 - 1)/2 and (1/2 - 0)/2 with the mean over two elements.
-    np.testing.assert_allclose(celib.binary_cross_entropy_grad([1.0, 0.0], [0.0, 0.0]), [-0.25, 0.25])
+    np.testing.assert_allclose(celib.binary_cross_entropy_grad([1.0, 0.0], [0.0, 0.0], from_logits=True), [-0.25, 0.25])
 
 
 def test_mse_sigmoid_grad_at_zero_logit():
     # 2 (1/2 - 1) (1/2)(1/2) = -1/4 for a single element.
-    np.testing.assert_allclose(celib.mse_sigmoid_grad([1.0], [0.0]), [-0.25])
+    np.testing.assert_allclose(celib.mse_sigmoid_grad([1.0], [0.0], from_logits=True), [-0.25])
 
 
 def test_mse_sigmoid_grad_vanishes_when_confidently_wrong_but_bce_grad_does_not():
-    assert abs(celib.mse_sigmoid_grad([1.0], [-10.0])[0]) < 1e-4
-    assert celib.binary_cross_entropy_grad([1.0], [-10.0])[0] == pytest.approx(-1.0, abs=1e-4)
+    assert abs(celib.mse_sigmoid_grad([1.0], [-10.0], from_logits=True)[0]) < 1e-4
+    assert celib.binary_cross_entropy_grad([1.0], [-10.0], from_logits=True)[0] == pytest.approx(-1.0, abs=1e-4)
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_grads_return_the_logits_dtype(dtype):
     z = np.array([[1.0, -1.0, 0.0]], dtype=dtype)
-    assert celib.softmax_cross_entropy_grad([2], z).dtype == dtype
-    assert celib.binary_cross_entropy_grad([1.0, 0.0, 1.0], z[0]).dtype == dtype
-    assert celib.mse_sigmoid_grad([1.0, 0.0, 1.0], z[0]).dtype == dtype
+    assert celib.softmax_cross_entropy_grad([2], z, from_logits=True).dtype == dtype
+    assert celib.binary_cross_entropy_grad([1.0, 0.0, 1.0], z[0], from_logits=True).dtype == dtype
+    assert celib.mse_sigmoid_grad([1.0, 0.0, 1.0], z[0], from_logits=True).dtype == dtype

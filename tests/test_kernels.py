@@ -63,8 +63,8 @@ def test_sparse_loss_matches_general_path(fast, rng, dtype, reduction, ignore_in
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_grad_matches_general_path(fast, rng, dtype, reduction):
     z, y = logits_and_labels(rng, dtype=dtype)
-    got = celib.softmax_cross_entropy_grad(y, z, reduction=reduction)
-    want = general(celib.softmax_cross_entropy_grad, y, z, reduction=reduction)
+    got = celib.softmax_cross_entropy_grad(y, z, reduction=reduction, from_logits=True)
+    want = general(celib.softmax_cross_entropy_grad, y, z, reduction=reduction, from_logits=True)
     assert got.dtype == want.dtype == dtype and got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=TOL[dtype]["rtol"], atol=10 * np.finfo(dtype).eps / len(y))
     np.testing.assert_allclose(got.sum(axis=1), 0, atol=20 * np.finfo(dtype).eps)
@@ -77,7 +77,7 @@ def test_rows_beyond_the_unshifted_range_are_recomputed(fast, rng, dtype):
     z[5] -= 1000  # exp underflows to 0 without the shift
     z[7, 4] = 500
     for fn in (celib.sparse_categorical_cross_entropy, celib.softmax_cross_entropy_grad):
-        kwargs = {"from_logits": True, "reduction": "none"} if fn is celib.sparse_categorical_cross_entropy else {}
+        kwargs = {"from_logits": True, "reduction": "none"} if fn is celib.sparse_categorical_cross_entropy else {"from_logits": True}
         got = fn(y, z, **kwargs)
         want = general(fn, y, z, **kwargs)
         assert np.isfinite(got).all()
@@ -94,7 +94,7 @@ def test_logits_at_plus_minus_1e4_stay_finite_without_warnings(fast, rng, dtype)
     y = rng.integers(0, 23, 37)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         loss = celib.sparse_categorical_cross_entropy(y, z, from_logits=True, reduction="none")
-        grad = celib.softmax_cross_entropy_grad(y, z)
+        grad = celib.softmax_cross_entropy_grad(y, z, from_logits=True)
     assert np.isfinite(loss).all() and np.isfinite(grad).all()
     assert loss.dtype == grad.dtype == dtype
     want = general(celib.sparse_categorical_cross_entropy, y, z, from_logits=True, reduction="none")
@@ -120,7 +120,7 @@ def test_column_tiles_and_one_thread(monkeypatch, rng):
         rtol=2e-6,
     )
     np.testing.assert_allclose(
-        celib.softmax_cross_entropy_grad(y, z), general(celib.softmax_cross_entropy_grad, y, z),
+        celib.softmax_cross_entropy_grad(y, z, from_logits=True), general(celib.softmax_cross_entropy_grad, y, z, from_logits=True),
         rtol=2e-6, atol=1e-8,
     )
 
@@ -133,17 +133,17 @@ def test_large_input_takes_the_fast_path_by_default(rng, monkeypatch):
         original = getattr(_kernels, name)
         monkeypatch.setattr(_kernels, name, lambda *a, _f=original, _n=name, **k: calls.append(_n) or _f(*a, **k))
     loss = celib.sparse_categorical_cross_entropy(y, z, from_logits=True)
-    grad = celib.softmax_cross_entropy_grad(y, z)
+    grad = celib.softmax_cross_entropy_grad(y, z, from_logits=True)
     assert calls == ["row_cross_entropy", "row_logsumexp"]
     np.testing.assert_allclose(loss, general(celib.sparse_categorical_cross_entropy, y, z, from_logits=True), rtol=2e-6)
-    np.testing.assert_allclose(grad, general(celib.softmax_cross_entropy_grad, y, z), rtol=2e-6, atol=1e-10)
+    np.testing.assert_allclose(grad, general(celib.softmax_cross_entropy_grad, y, z, from_logits=True), rtol=2e-6, atol=1e-10)
 
 
 def test_inputs_are_not_modified(fast, rng):
     z, y = logits_and_labels(rng)
     z0, y0 = z.copy(), y.copy()
     celib.sparse_categorical_cross_entropy(y, z, from_logits=True)
-    celib.softmax_cross_entropy_grad(y, z)
+    celib.softmax_cross_entropy_grad(y, z, from_logits=True)
     assert np.array_equal(z, z0) and np.array_equal(y, y0)
 
 
@@ -176,8 +176,8 @@ def test_non_finite_logits_raise_the_general_message(fast, rng, bad):
     z[20, 2] = bad
     msg = both_raise_the_same(celib.sparse_categorical_cross_entropy, y, z, from_logits=True)
     assert "y_pred must be finite" in msg and "index (11, 6)" in msg
-    msg = both_raise_the_same(celib.softmax_cross_entropy_grad, y, z)
-    assert "logits must be finite" in msg and "index (11, 6)" in msg
+    msg = both_raise_the_same(celib.softmax_cross_entropy_grad, y, z, from_logits=True)
+    assert "y_pred must be finite" in msg and "index (11, 6)" in msg
 
 
 def test_label_errors_raise_the_general_message(fast, rng):
@@ -185,12 +185,12 @@ def test_label_errors_raise_the_general_message(fast, rng):
     y[3] = -1
     msg = both_raise_the_same(celib.sparse_categorical_cross_entropy, y, z, from_logits=True)
     assert "labels must be in [0, 23); got -1 at index 3" in msg
-    both_raise_the_same(celib.softmax_cross_entropy_grad, y, z)
+    both_raise_the_same(celib.softmax_cross_entropy_grad, y, z, from_logits=True)
     both_raise_the_same(celib.sparse_categorical_cross_entropy, y[:, None], z, from_logits=True)
     z[0, 0] = np.nan  # both wrong: the logits are reported first, as on the general path
     msg = both_raise_the_same(celib.sparse_categorical_cross_entropy, y, z, from_logits=True)
     assert "must be finite" in msg
-    both_raise_the_same(celib.softmax_cross_entropy_grad, y, z)
+    both_raise_the_same(celib.softmax_cross_entropy_grad, y, z, from_logits=True)
 
 
 # --- memory ---------------------------------------------------------------------------------------
@@ -222,5 +222,5 @@ def test_no_warnings_from_worker_threads(monkeypatch, rng):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         loss = celib.sparse_categorical_cross_entropy(y, z, from_logits=True)
-        grad = celib.softmax_cross_entropy_grad(y, z)
+        grad = celib.softmax_cross_entropy_grad(y, z, from_logits=True)
     assert np.isfinite(loss) and np.isfinite(grad).all()

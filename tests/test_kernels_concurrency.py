@@ -37,13 +37,13 @@ FORK_SCRIPT = textwrap.dedent(
     y = np.random.default_rng(2).integers(0, z.shape[1], z.shape[0])
     assert _kernels.eligible(z) and z.size >= _kernels.MIN_PARALLEL_ELEMENTS and _kernels.num_threads() > 1
     before = celib.sparse_categorical_cross_entropy(y, z, from_logits=True)
-    grad_before = celib.softmax_cross_entropy_grad(y, z)
+    grad_before = celib.softmax_cross_entropy_grad(y, z, from_logits=True)
     assert _kernels._pool is not None, "the parallel path did not create its pool"
     start = time.perf_counter()
     pid = os.fork()
     if pid == 0:  # the child: the same calls, through a pool it must create afresh
         ok = (celib.sparse_categorical_cross_entropy(y, z, from_logits=True) == before
-              and np.array_equal(celib.softmax_cross_entropy_grad(y, z), grad_before))
+              and np.array_equal(celib.softmax_cross_entropy_grad(y, z, from_logits=True), grad_before))
         os._exit(0 if ok else 3)
     deadline = start + {timeout}
     while time.perf_counter() < deadline:
@@ -83,7 +83,7 @@ def test_two_threads_calling_the_fast_path_get_the_sequential_results(monkeypatc
 
     def both(z, y):
         return (celib.sparse_categorical_cross_entropy(y, z, from_logits=True, reduction="none"),
-                celib.softmax_cross_entropy_grad(y, z))
+                celib.softmax_cross_entropy_grad(y, z, from_logits=True))
 
     expected = [both(z, y) for z, y in inputs]
     results: dict[int, list] = {0: [], 1: []}

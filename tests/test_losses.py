@@ -113,8 +113,9 @@ LOSS_CASES = {
     ),
     "categorical": (celib.categorical_cross_entropy, ONE_HOT, PROBS),
     "sparse": (celib.sparse_categorical_cross_entropy, LABELS, PROBS),
-    "focal": (celib.focal_loss, LABELS, LOGITS),
-    "binary_focal": (celib.binary_focal_loss, np.array([1.0, 0.0, 1.0, 0.0]), np.array([2.0, -1.0, 0.3, 5.0])),
+    "focal": (lambda y, z, **kw: celib.focal_loss(y, z, from_logits=True, **kw), LABELS, LOGITS),
+    "binary_focal": (lambda y, z, **kw: celib.binary_focal_loss(y, z, from_logits=True, **kw),
+                     np.array([1.0, 0.0, 1.0, 0.0]), np.array([2.0, -1.0, 0.3, 5.0])),
     "mse": (celib.mean_squared_error, np.array([1.0, 0.0, 2.0, -1.0]), np.array([0.5, 0.5, 2.0, 1.0])),
 }
 
@@ -430,13 +431,13 @@ def test_focal_loss_matches_its_formula():
     gamma = 2.0
     p = np.exp(reference_log_softmax(LOGITS))[np.arange(4), LABELS]
     expected = (-((1 - p) ** gamma) * np.log(p)).mean()
-    assert celib.focal_loss(LABELS, LOGITS, gamma=gamma) == pytest.approx(expected, rel=1e-12, abs=0)
+    assert celib.focal_loss(LABELS, LOGITS, gamma=gamma, from_logits=True) == pytest.approx(expected, rel=1e-12, abs=0)
 
 
 def test_focal_loss_down_weights_easy_examples_more_than_hard_ones():
     logits = np.array([[4.0, 0.0, 0.0], [0.0, 0.5, 0.0]])  # easy, hard
-    ce = celib.focal_loss([0, 1], logits, gamma=0.0, reduction="none")
-    focal = celib.focal_loss([0, 1], logits, gamma=2.0, reduction="none")
+    ce = celib.focal_loss([0, 1], logits, gamma=0.0, reduction="none", from_logits=True)
+    focal = celib.focal_loss([0, 1], logits, gamma=2.0, reduction="none", from_logits=True)
     ratio = focal / ce
     assert ratio[0] < ratio[1] < 1
 
@@ -447,17 +448,17 @@ def test_focal_loss_per_class_alpha_weights_and_normalises_by_sum_of_used_alphas
     p = np.exp(reference_log_softmax(LOGITS))[np.arange(4), LABELS]
     per_row = -alpha[LABELS] * (1 - p) ** gamma * np.log(p)
     np.testing.assert_allclose(
-        celib.focal_loss(LABELS, LOGITS, gamma=gamma, alpha=alpha, reduction="none"), per_row, rtol=1e-12
+        celib.focal_loss(LABELS, LOGITS, gamma=gamma, alpha=alpha, reduction="none", from_logits=True), per_row, rtol=1e-12
     )
-    got = celib.focal_loss(LABELS, LOGITS, gamma=gamma, alpha=alpha)
+    got = celib.focal_loss(LABELS, LOGITS, gamma=gamma, alpha=alpha, from_logits=True)
     assert got == pytest.approx(per_row.sum() / alpha[LABELS].sum(), rel=1e-12, abs=0)
 
 
 def test_focal_loss_scalar_alpha_scales_sum_but_cancels_in_the_mean():
     # Documented: the mean divides by sum of used alphas, so a constant alpha drops out.
-    plain_sum = celib.focal_loss(LABELS, LOGITS, reduction="sum")
-    assert celib.focal_loss(LABELS, LOGITS, alpha=0.25, reduction="sum") == pytest.approx(0.25 * plain_sum, abs=0)
-    assert celib.focal_loss(LABELS, LOGITS, alpha=0.25) == pytest.approx(celib.focal_loss(LABELS, LOGITS), abs=0)
+    plain_sum = celib.focal_loss(LABELS, LOGITS, reduction="sum", from_logits=True)
+    assert celib.focal_loss(LABELS, LOGITS, alpha=0.25, reduction="sum", from_logits=True) == pytest.approx(0.25 * plain_sum, abs=0)
+    assert celib.focal_loss(LABELS, LOGITS, alpha=0.25, from_logits=True) == pytest.approx(celib.focal_loss(LABELS, LOGITS, from_logits=True), abs=0)
 
 
 def test_binary_focal_loss_matches_lin_et_al_with_alpha():
@@ -468,10 +469,10 @@ def test_binary_focal_loss_matches_lin_et_al_with_alpha():
     p_t = np.where(t == 1, p, 1 - p)
     alpha_t = np.where(t == 1, alpha, 1 - alpha)
     per_element = -alpha_t * (1 - p_t) ** gamma * np.log(p_t)
-    got = celib.binary_focal_loss(t, z, gamma=gamma, alpha=alpha, reduction="none")
+    got = celib.binary_focal_loss(t, z, gamma=gamma, alpha=alpha, reduction="none", from_logits=True)
     np.testing.assert_allclose(got, per_element, rtol=1e-12)
     # mean over every element, as torchvision's sigmoid_focal_loss
-    assert celib.binary_focal_loss(t, z, gamma=gamma, alpha=alpha) == pytest.approx(per_element.mean(), rel=1e-12, abs=0)
+    assert celib.binary_focal_loss(t, z, gamma=gamma, alpha=alpha, from_logits=True) == pytest.approx(per_element.mean(), rel=1e-12, abs=0)
 
 
 def test_binary_focal_loss_without_alpha_weights_both_terms_one():
@@ -480,11 +481,11 @@ def test_binary_focal_loss_without_alpha_weights_both_terms_one():
     z = np.array([0.5, 0.5])
     p = 1 / (1 + np.exp(-z))
     expected = [-(1 - p[0]) ** gamma * np.log(p[0]), -p[1] ** gamma * np.log(1 - p[1])]
-    np.testing.assert_allclose(celib.binary_focal_loss(t, z, gamma=gamma, reduction="none"), expected, rtol=1e-12)
+    np.testing.assert_allclose(celib.binary_focal_loss(t, z, gamma=gamma, reduction="none", from_logits=True), expected, rtol=1e-12)
 
 
 def test_focal_loss_of_a_confident_correct_prediction_is_tiny_not_zero_or_nan():
     # 1 - p_t = 1 - (1 - ~e^-40) would round to 0 in the naive form; the log-space form keeps it.
-    got = celib.focal_loss([0], [[40.0, 0.0]], gamma=2.0)
+    got = celib.focal_loss([0], [[40.0, 0.0]], gamma=2.0, from_logits=True)
     expected_approx = math.exp(-40) ** 2 * math.exp(-40)  # (1-p_t)^2 * (-ln p_t), -ln p_t ~ e^-40
     assert got == pytest.approx(expected_approx, rel=1e-6, abs=0)

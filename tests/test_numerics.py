@@ -74,12 +74,12 @@ FROM_LOGITS_CLASS_AXIS = {
     "categorical_ce_smoothing_weights": lambda z: celib.categorical_cross_entropy(
         one_hot(EXTREME_LABELS), z, from_logits=True, label_smoothing=0.1, class_weight=[1.0, 2.0, 0.5]
     ),
-    "focal_none": lambda z: celib.focal_loss(EXTREME_LABELS, z, reduction="none"),
-    "focal_alpha_mean": lambda z: celib.focal_loss(EXTREME_LABELS, z, gamma=2.0, alpha=[0.25, 0.5, 1.0]),
-    "focal_fractional_gamma": lambda z: celib.focal_loss(EXTREME_LABELS, z, gamma=0.5, reduction="none"),
-    "softmax_ce_grad": lambda z: celib.softmax_cross_entropy_grad(EXTREME_LABELS, z),
+    "focal_none": lambda z: celib.focal_loss(EXTREME_LABELS, z, reduction="none", from_logits=True),
+    "focal_alpha_mean": lambda z: celib.focal_loss(EXTREME_LABELS, z, gamma=2.0, alpha=[0.25, 0.5, 1.0], from_logits=True),
+    "focal_fractional_gamma": lambda z: celib.focal_loss(EXTREME_LABELS, z, gamma=0.5, reduction="none", from_logits=True),
+    "softmax_ce_grad": lambda z: celib.softmax_cross_entropy_grad(EXTREME_LABELS, z, from_logits=True),
     "softmax_ce_grad_soft": lambda z: celib.softmax_cross_entropy_grad(
-        np.full(z.shape, 1 / 3), z, reduction="none"
+        np.full(z.shape, 1 / 3), z, reduction="none", from_logits=True
     ),
 }
 
@@ -92,10 +92,10 @@ FROM_LOGITS_ELEMENTWISE = {
     "binary_ce_pos_weight_smoothing": lambda z: celib.binary_cross_entropy(
         BINARY_TARGETS, z, from_logits=True, pos_weight=3.0, label_smoothing=0.1, reduction="none"
     ),
-    "binary_focal_none": lambda z: celib.binary_focal_loss(BINARY_TARGETS, z, reduction="none"),
-    "binary_focal_alpha_mean": lambda z: celib.binary_focal_loss(BINARY_TARGETS, z, alpha=0.25),
-    "binary_ce_grad": lambda z: celib.binary_cross_entropy_grad(BINARY_TARGETS, z),
-    "mse_sigmoid_grad": lambda z: celib.mse_sigmoid_grad(BINARY_TARGETS, z, reduction="none"),
+    "binary_focal_none": lambda z: celib.binary_focal_loss(BINARY_TARGETS, z, reduction="none", from_logits=True),
+    "binary_focal_alpha_mean": lambda z: celib.binary_focal_loss(BINARY_TARGETS, z, alpha=0.25, from_logits=True),
+    "binary_ce_grad": lambda z: celib.binary_cross_entropy_grad(BINARY_TARGETS, z, from_logits=True),
+    "mse_sigmoid_grad": lambda z: celib.mse_sigmoid_grad(BINARY_TARGETS, z, reduction="none", from_logits=True),
 }
 
 
@@ -190,9 +190,9 @@ def test_losses_return_the_prediction_dtype(dtype):
         "sparse": celib.sparse_categorical_cross_entropy(labels, probs),
         "sparse_none": celib.sparse_categorical_cross_entropy(labels, logits, from_logits=True, reduction="none"),
         "categorical": celib.categorical_cross_entropy(targets, probs),
-        "focal": celib.focal_loss(labels, logits),
+        "focal": celib.focal_loss(labels, logits, from_logits=True),
         "binary": celib.binary_cross_entropy(np.array([1.0, 0.0]), probs[:, 0]),
-        "binary_focal": celib.binary_focal_loss(np.array([1.0, 0.0]), logits[:, 0]),
+        "binary_focal": celib.binary_focal_loss(np.array([1.0, 0.0]), logits[:, 0], from_logits=True),
         "mse": celib.mean_squared_error(probs, probs),
     }
     for name, result in results.items():
@@ -206,11 +206,11 @@ def test_integer_inputs_promote_to_float64():
         "sparse_int_logits": celib.sparse_categorical_cross_entropy([0, 1], [[3, 1], [0, 2]], from_logits=True),
         "categorical_int": celib.categorical_cross_entropy(one_hot_int, one_hot_int),
         "binary_int": celib.binary_cross_entropy([1, 0], [1, 0]),
-        "focal_int_logits": celib.focal_loss([0, 1], [[3, 1], [0, 2]]),
+        "focal_int_logits": celib.focal_loss([0, 1], [[3, 1], [0, 2]], from_logits=True),
         "mse_int": celib.mean_squared_error([1, 2], [1, 3]),
         "softmax_int": celib.softmax([1, 2]),
-        "grad_int_logits": celib.softmax_cross_entropy_grad([0, 1], [[3, 1], [0, 2]]),
-        "bce_grad_int": celib.binary_cross_entropy_grad([1, 0], [2, -2]),
+        "grad_int_logits": celib.softmax_cross_entropy_grad([0, 1], [[3, 1], [0, 2]], from_logits=True),
+        "bce_grad_int": celib.binary_cross_entropy_grad([1, 0], [2, -2], from_logits=True),
     }
     for name, result in results.items():
         assert np.asarray(result).dtype == np.float64, name

@@ -257,7 +257,7 @@ def test_focal_loss_with_gamma_zero_is_cross_entropy(batch, reduction, data):
     labels, _, logits, _ = batch
     alpha = data.draw(class_weights(logits.shape[-1]), label="alpha")
     np.testing.assert_allclose(
-        celib.focal_loss(labels, logits, gamma=0.0, alpha=alpha, reduction=reduction),
+        celib.focal_loss(labels, logits, gamma=0.0, alpha=alpha, reduction=reduction, from_logits=True),
         celib.sparse_categorical_cross_entropy(
             labels, logits, from_logits=True, class_weight=alpha, reduction=reduction
         ),
@@ -271,7 +271,7 @@ def test_focal_loss_with_gamma_zero_is_cross_entropy(batch, reduction, data):
 def test_binary_focal_loss_with_gamma_zero_is_binary_cross_entropy(batch, reduction):
     t, z = batch
     np.testing.assert_allclose(
-        celib.binary_focal_loss(t, z, gamma=0.0, reduction=reduction),
+        celib.binary_focal_loss(t, z, gamma=0.0, reduction=reduction, from_logits=True),
         celib.binary_cross_entropy(t, z, from_logits=True, reduction=reduction),
         rtol=1e-12,
         atol=1e-13,
@@ -282,7 +282,7 @@ def test_binary_focal_loss_with_gamma_zero_is_binary_cross_entropy(batch, reduct
 @given(classification_batches(from_logits=True), st.floats(0, 5))
 def test_focal_loss_never_exceeds_cross_entropy(batch, gamma):
     labels, _, logits, _ = batch
-    focal = celib.focal_loss(labels, logits, gamma=gamma, reduction="none")
+    focal = celib.focal_loss(labels, logits, gamma=gamma, reduction="none", from_logits=True)
     ce = celib.sparse_categorical_cross_entropy(labels, logits, from_logits=True, reduction="none")
     assert np.all(focal <= ce * (1 + 1e-12))
     assert np.all(focal >= 0)

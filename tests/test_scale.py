@@ -61,7 +61,7 @@ def problem(rng, n=50, h=8, v=37, dtype=np.float64, bias=True):
 def test_chunked_equals_sparse_loss(rng, dtype, chunk_size, reduction):
     z = (3 * rng.standard_normal((29, 37))).astype(dtype)
     y = rng.integers(0, 37, 29)
-    got = celib.chunked_cross_entropy(z, y, chunk_size=chunk_size, reduction=reduction)
+    got = celib.chunked_cross_entropy(y, z, chunk_size=chunk_size, reduction=reduction)
     want = celib.sparse_categorical_cross_entropy(y, z, from_logits=True, reduction=reduction)
     assert np.asarray(got).dtype == dtype and np.shape(got) == np.shape(want)
     np.testing.assert_allclose(got, naive_loss(z, y, reduction=reduction), rtol=REL[dtype])
@@ -76,15 +76,15 @@ def test_chunked_ignore_index_leading_axes_and_extreme_logits(rng):
     y[2, :3] = -100
     kw = dict(ignore_index=-100)
     for reduction in ("mean", "sum", "none"):
-        got = celib.chunked_cross_entropy(z, y, chunk_size=3, reduction=reduction, **kw)
+        got = celib.chunked_cross_entropy(y, z, chunk_size=3, reduction=reduction, **kw)
         want = celib.sparse_categorical_cross_entropy(y, z, from_logits=True, reduction=reduction, **kw)
         np.testing.assert_allclose(got, want, rtol=1e-12)
-    assert celib.chunked_cross_entropy(z[:1], np.full((1, 6), -100), **kw) == 0.0
+    assert celib.chunked_cross_entropy(np.full((1, 6), -100), z[:1], **kw) == 0.0
 
 
 def test_chunked_float16_is_computed_in_float32():
     z = np.array([[20.0, -3.0, 5.0, 0.0]], np.float16)
-    got = celib.chunked_cross_entropy(z, [2], chunk_size=2)
+    got = celib.chunked_cross_entropy([2], z, chunk_size=2)
     assert got.dtype == np.float16
     assert abs(float(got) - naive_loss(z.astype(np.float64), np.array([2]))) < 1e-2
 
@@ -94,23 +94,23 @@ def test_chunked_names_the_bad_logit(rng, bad):
     z = rng.standard_normal((5, 9))
     z[3, 7] = bad
     with pytest.raises(ValueError, match=r"logits must be finite; got .* at index \(3, 7\)"):
-        celib.chunked_cross_entropy(z, [0, 1, 2, 3, 4], chunk_size=4)
+        celib.chunked_cross_entropy([0, 1, 2, 3, 4], z, chunk_size=4)
 
 
 def test_chunked_argument_errors():
     z = np.zeros((2, 3))
     with pytest.raises(ValueError, match=r"labels must have shape \(2,\).*squeeze"):
-        celib.chunked_cross_entropy(z, [[0], [1]])
+        celib.chunked_cross_entropy([[0], [1]], z)
     with pytest.raises(ValueError, match=r"labels must be in \[0, 3\); got -1 at index 1 \(use ignore_index"):
-        celib.chunked_cross_entropy(z, [0, -1])
+        celib.chunked_cross_entropy([0, -1], z)
     with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
-        celib.chunked_cross_entropy(z, [0, 1], chunk_size=0)
+        celib.chunked_cross_entropy([0, 1], z, chunk_size=0)
     with pytest.raises(TypeError, match="chunk_size must be a positive integer"):
-        celib.chunked_cross_entropy(z, [0, 1], chunk_size=2.5)
+        celib.chunked_cross_entropy([0, 1], z, chunk_size=2.5)
     with pytest.raises(ValueError, match="reduction must be one of"):
-        celib.chunked_cross_entropy(z, [0, 1], reduction="avg")
+        celib.chunked_cross_entropy([0, 1], z, reduction="avg")
     with pytest.raises(TypeError, match="ignore_index must be an integer or None"):
-        celib.chunked_cross_entropy(z, [0, 1], ignore_index=True)
+        celib.chunked_cross_entropy([0, 1], z, ignore_index=True)
 
 
 # --- linear_cross_entropy ----------------------------------------------------------------------
@@ -121,7 +121,7 @@ def test_chunked_argument_errors():
 @pytest.mark.parametrize("chunk_size", [7, 1024])
 def test_linear_equals_naive_loss(rng, dtype, bias, reduction, chunk_size):
     h, w, b, y = problem(rng, dtype=dtype, bias=bias)
-    got = celib.linear_cross_entropy(h, w, y, bias=b, chunk_size=chunk_size, reduction=reduction)
+    got = celib.linear_cross_entropy(y, h, w, bias=b, chunk_size=chunk_size, reduction=reduction)
     z = h.astype(np.float64) @ w.T.astype(np.float64) + (0 if b is None else b)
     assert np.asarray(got).dtype == dtype
     # per-token losses near 0 are known to an absolute precision of a few ulps of the logits
@@ -137,29 +137,29 @@ def test_linear_gradients_equal_naive_gradients(rng, dtype, reduction, ignore_in
     if ignore_index is not None:
         y[::3] = ignore_index
     loss, grads = celib.linear_cross_entropy(
-        h, w, y, bias=b, chunk_size=6, ignore_index=ignore_index, reduction=reduction, return_grad=True
+        y, h, w, bias=b, chunk_size=6, ignore_index=ignore_index, reduction=reduction, return_grad=True
     )
     want = naive_grads(*(a.astype(np.float64) for a in (h, w, b)), y, ignore_index, reduction)
     rtol, atol = (1e-4, 1e-6) if dtype == np.float32 else (1e-10, 1e-13)
     for got, expected, name in zip(grads, want, ("hidden", "weight", "bias")):
         assert got.dtype == dtype and got.shape == expected.shape, name
         np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol, err_msg=name)
-    plain = celib.linear_cross_entropy(h, w, y, bias=b, ignore_index=ignore_index, reduction=reduction)
+    plain = celib.linear_cross_entropy(y, h, w, bias=b, ignore_index=ignore_index, reduction=reduction)
     np.testing.assert_allclose(loss, plain, rtol=REL[dtype])
 
 
 def test_linear_gradient_matches_finite_differences(rng):
     h, w, b, y = problem(rng, n=6, h=3, v=5)
-    _, grads = celib.linear_cross_entropy(h, w, y, bias=b, chunk_size=2, return_grad=True)
+    _, grads = celib.linear_cross_entropy(y, h, w, bias=b, chunk_size=2, return_grad=True)
     step = 1e-6
     for array, grad in ((h, grads.hidden), (w, grads.weight), (b, grads.bias)):
         for index in [(0,), (1,), (-1,)]:
             idx = np.unravel_index(index[0] % array.size, array.shape)
             saved = array[idx]
             array[idx] = saved + step
-            up = celib.linear_cross_entropy(h, w, y, bias=b)
+            up = celib.linear_cross_entropy(y, h, w, bias=b)
             array[idx] = saved - step
-            down = celib.linear_cross_entropy(h, w, y, bias=b)
+            down = celib.linear_cross_entropy(y, h, w, bias=b)
             array[idx] = saved
             assert abs((up - down) / (2 * step) - grad[idx]) < 1e-7
 
@@ -168,32 +168,32 @@ def test_linear_leading_axes_and_no_bias(rng):
     h, w, _, _ = problem(rng, n=12, bias=False)
     y = rng.integers(0, w.shape[0], (3, 4))
     h3 = h.reshape(3, 4, -1)
-    loss, grads = celib.linear_cross_entropy(h3, w, y, return_grad=True, chunk_size=5)
+    loss, grads = celib.linear_cross_entropy(y, h3, w, return_grad=True, chunk_size=5)
     assert grads.bias is None and grads.hidden.shape == h3.shape
-    flat_loss, flat = celib.linear_cross_entropy(h, w, y.ravel(), return_grad=True)
+    flat_loss, flat = celib.linear_cross_entropy(y.ravel(), h, w, return_grad=True)
     np.testing.assert_allclose(loss, flat_loss, rtol=1e-12)
     np.testing.assert_allclose(grads.hidden.reshape(h.shape), flat.hidden, rtol=1e-10, atol=1e-14)
-    assert celib.linear_cross_entropy(h3, w, y, reduction="none").shape == (3, 4)
+    assert celib.linear_cross_entropy(y, h3, w, reduction="none").shape == (3, 4)
 
 
 def test_linear_argument_errors(rng):
     h, w, b, y = problem(rng, n=4, h=3, v=5)
     with pytest.raises(ValueError, match=r"weight must be \(V, 3\) \(pass weight, not weight.T\)"):
-        celib.linear_cross_entropy(h, w.T, y)
+        celib.linear_cross_entropy(y, h, w.T)
     with pytest.raises(ValueError, match=r"bias must have shape \(5,\)"):
-        celib.linear_cross_entropy(h, w, y, bias=b[:4])
+        celib.linear_cross_entropy(y, h, w, bias=b[:4])
     with pytest.raises(ValueError, match="return_grad=True needs a scalar loss"):
-        celib.linear_cross_entropy(h, w, y, reduction="none", return_grad=True)
+        celib.linear_cross_entropy(y, h, w, reduction="none", return_grad=True)
     with pytest.raises(TypeError, match="return_grad must be True or False"):
-        celib.linear_cross_entropy(h, w, y, return_grad="yes")
+        celib.linear_cross_entropy(y, h, w, return_grad="yes")
     w_bad = w.copy()
     w_bad[2, 1] = np.nan
     with pytest.raises(ValueError, match=r"weight must be finite; got nan at index \(2, 1\)"):
-        celib.linear_cross_entropy(h, w_bad, y)
+        celib.linear_cross_entropy(y, h, w_bad)
     with pytest.raises(ValueError, match="overflowed"):
-        celib.linear_cross_entropy((h * 1e20).astype(np.float32), (w * 1e20).astype(np.float32), y)
+        celib.linear_cross_entropy(y, (h * 1e20).astype(np.float32), (w * 1e20).astype(np.float32))
     with pytest.raises(ValueError, match=r"labels must be in \[0, 5\)"):
-        celib.linear_cross_entropy(h, w, [0, 1, 2, 5])
+        celib.linear_cross_entropy([0, 1, 2, 5], h, w)
 
 
 def test_linear_memory_is_far_below_the_logits(rng):
@@ -214,7 +214,7 @@ def test_linear_memory_is_far_below_the_logits(rng):
             tracemalloc.stop()
 
     naive, naive_peak = peak(lambda: celib.sparse_categorical_cross_entropy(y, h @ w.T, from_logits=True))
-    fused, fused_peak = peak(lambda: celib.linear_cross_entropy(h, w, y))
+    fused, fused_peak = peak(lambda: celib.linear_cross_entropy(y, h, w))
     assert naive_peak >= n * vocab * 4  # the logits themselves
     assert naive_peak / fused_peak >= 20, (naive_peak, fused_peak)
     assert abs(fused - naive) <= 1e-5 * abs(naive)
@@ -281,7 +281,7 @@ def test_softcap_is_odd_bounded_identity_near_zero_and_its_derivative_checks(rng
     y = rng.integers(0, 6, 4)
     # chain rule through the cap: d CE(cap(z)) / dz = (softmax - onehot)/N * (1 - tanh^2)
     capped, slope = celib.softcap_logits(zz, cap=15.0, return_grad=True)
-    analytic = celib.softmax_cross_entropy_grad(y, capped) * slope
+    analytic = celib.softmax_cross_entropy_grad(y, capped, from_logits=True) * slope
     loss = lambda x: float(celib.sparse_categorical_cross_entropy(  # noqa: E731
         y, celib.softcap_logits(x, cap=15.0), from_logits=True))
     np.testing.assert_allclose(analytic, central_diff(loss, zz.copy()), rtol=1e-5, atol=1e-9)
@@ -308,7 +308,7 @@ def test_vocab_parallel_equals_single_device_loss_and_gradient(k, n, vocab, scal
         y[1] = -100
     parts = split_points(rng, vocab, min(k, vocab))
     shards = [z[:, idx] for idx in parts]
-    loss, grads = celib.vocab_parallel_cross_entropy(shards, y, ignore_index=-100, reduction=reduction,
+    loss, grads = celib.vocab_parallel_cross_entropy(y, shards, ignore_index=-100, reduction=reduction,
                                                      return_grad=True)
     want = celib.sparse_categorical_cross_entropy(y, z, from_logits=True, ignore_index=-100,
                                                   reduction=reduction)
@@ -322,12 +322,12 @@ def test_vocab_parallel_equals_single_device_loss_and_gradient(k, n, vocab, scal
 
 def test_vocab_shard_stats_combine_by_hand():
     z = np.array([[1.0, 3.0, 2.0, 5.0]])
-    a = celib.scale.vocab_shard_stats(z[:, :2], [1], 0)
-    b = celib.scale.vocab_shard_stats(z[:, 2:], [1], 2)
+    a = celib.scale.vocab_shard_stats([1], z[:, :2], 0)
+    b = celib.scale.vocab_shard_stats([1], z[:, 2:], 2)
     assert (a.max[0], b.max[0], a.target[0], b.target[0]) == (3.0, 5.0, 3.0, 0.0)
     tot = celib.scale.combine_vocab_shard_stats([a, b])
     assert math.isclose(tot.max[0] + math.log(tot.sumexp[0]), float(celib.logsumexp(z[0])), rel_tol=1e-15)
-    assert math.isclose(float(celib.vocab_parallel_cross_entropy([z[:, :2], z[:, 2:]], [1])),
+    assert math.isclose(float(celib.vocab_parallel_cross_entropy([1], [z[:, :2], z[:, 2:]])),
                         float(celib.logsumexp(z[0])) - 3.0, rel_tol=1e-14)
 
 
@@ -336,12 +336,12 @@ def test_vocab_parallel_extreme_logits_leading_axes_and_errors(rng):
     z[0, 0, 9] = 1e4
     z[1, 2, :5] = -1e4
     y = rng.integers(0, 10, (2, 3))
-    got = celib.vocab_parallel_cross_entropy([z[..., :4], z[..., 4:]], y, reduction="none")
+    got = celib.vocab_parallel_cross_entropy(y, [z[..., :4], z[..., 4:]], reduction="none")
     want = celib.sparse_categorical_cross_entropy(y, z, from_logits=True, reduction="none")
     assert got.shape == (2, 3)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
-    assert celib.vocab_parallel_cross_entropy([z[0, :1]], [-100], ignore_index=-100) == 0.0
+    assert celib.vocab_parallel_cross_entropy([-100], [z[0, :1]], ignore_index=-100) == 0.0
     with pytest.raises(ValueError, match=r"labels must be in \[0, 10\)"):
-        celib.vocab_parallel_cross_entropy([z[..., :4], z[..., 4:]], np.full((2, 3), 10))
+        celib.vocab_parallel_cross_entropy(np.full((2, 3), 10), [z[..., :4], z[..., 4:]])
     with pytest.raises(ValueError, match="leading shape"):
-        celib.vocab_parallel_cross_entropy([z[..., :4], z[0, :, 4:]], y)
+        celib.vocab_parallel_cross_entropy(y, [z[..., :4], z[0, :, 4:]])

@@ -67,15 +67,26 @@ def test_a_softmax_computed_in_the_dtype_is_always_accepted(dtype, n):
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
-def test_a_value_one_ulp_outside_0_1_is_refused_not_clipped(dtype):
-    above = np.nextafter(dtype(1), dtype(2))
+def test_values_outside_0_1_beyond_rounding_are_refused_and_nothing_is_clipped(dtype):
+    eps = float(np.finfo(dtype).eps)
+    tol = v.sum_tolerance(1, np.dtype(dtype))  # 4 eps for a single value
+    inside = dtype(1 + 2 * eps)  # e.g. a marginal summed from a joint table
+    outside = dtype(1 + 8 * eps)
     below = -np.finfo(dtype).smallest_subnormal
+    assert 1 < float(inside) <= 1 + tol < float(outside)
+    # in a distribution (a marginal summed from a joint table) it is accepted and used as it is:
+    # -q ln q is then a tiny negative number, not the 0 a clip would give
+    got = celib.entropy(np.array([inside], dtype))
+    assert got < 0 and float(got) == pytest.approx(-float(inside) * np.log(float(inside)), rel=8 * eps, abs=0)
+    with pytest.raises(ValueError, match=r"p must be probabilities in \[0, 1\]; got 1.0"):
+        celib.entropy(np.array([outside], dtype))
+    # a binary probability (a sigmoid's output) is never above 1: refused at once
     with pytest.raises(ValueError, match=r"y_pred must be probabilities in \[0, 1\]; got 1.0"):
-        celib.binary_cross_entropy(np.array([1.0], dtype), np.array([above], dtype))
+        celib.binary_cross_entropy(np.array([1.0], dtype), np.array([inside], dtype))
     with pytest.raises(ValueError, match=r"y_pred must be probabilities in \[0, 1\]; got -"):
         celib.binary_cross_entropy(np.array([1.0], dtype), np.array([below], dtype))
     with pytest.raises(ValueError, match=r"y_true must be probabilities in \[0, 1\]"):
-        celib.binary_cross_entropy(np.array([above], dtype), np.array([0.5], dtype))
+        celib.binary_cross_entropy(np.array([outside], dtype), np.array([0.5], dtype))
 
 
 def test_issue_26_float16_probability_1_03_is_refused_instead_of_clipped_to_loss_0():

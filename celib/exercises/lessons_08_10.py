@@ -124,7 +124,7 @@ WEIGHTED_MEAN = Exercise(
 
 
 def _focal_grad(y, z, gamma):
-    return celib.binary_focal_loss_grad(y, z, gamma=gamma, reduction="none")
+    return celib.binary_focal_loss_grad(y, z, from_logits=True, gamma=gamma, reduction="none")
 
 
 def _focal_parts(y, z):
@@ -417,7 +417,9 @@ CHUNKED_CE = Exercise(
 def _shard_stats(labels, z, widths):
     """(maxes, sumexps, targets), each (K, N), from logits z split into shards of these widths."""
     starts = np.concatenate([[0], np.cumsum(widths)[:-1]])
-    stats = [vocab_shard_stats(z[:, s:s + w], labels, int(s)) for s, w in zip(starts, widths)]
+    # keywords: celib's argument order is moving to target-first
+    stats = [vocab_shard_stats(logit_shard=z[:, s:s + w], labels=labels, vocab_start=int(s))
+             for s, w in zip(starts, widths)]
     return tuple(np.stack([st[i] for st in stats]) for i in range(3))
 
 
