@@ -94,16 +94,33 @@ def downloadable(doc: str) -> Path:
     return chapter
 
 
+def repository_copy(where: Path) -> Path:
+    """The checkout's files as they are now (tracked, or new and not ignored), without .git."""
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, files.decode().split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            target = where / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return where
+
+
 @pytest.fixture(scope="module")
 def fresh_env(tmp_path_factory):
-    """A new venv with only `celib[book]` from this checkout; returns its python."""
+    """A new venv with only `celib[book]` from this checkout; returns its python.
+
+    Installed from a copy of the checkout: building the package writes `build/` next to its
+    pyproject.toml, which must not happen in the working tree.
+    """
     where = tmp_path_factory.mktemp("reader")
+    source = repository_copy(where / "source")
     venv.EnvBuilder(with_pip=True).create(where / "venv")
     python = where / "venv" / "bin" / "python"
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--no-compile",
          "--disable-pip-version-check", "-c", str(ROOT / "requirements.txt"),
-         f"celib[book] @ {ROOT.as_uri()}"],
+         f"celib[book] @ {source.as_uri()}"],
         check=True, cwd=where)
     return python
 
@@ -152,18 +169,6 @@ def test_downloaded_lesson_runs_in_a_fresh_environment(fresh_env, tmp_path, doc)
 
 
 # ------------------------------------------------------------------ Binder's post-build step
-
-def repository_copy(where: Path) -> Path:
-    """The checkout's files as they are now (tracked, or new and not ignored), without .git."""
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, check=True).stdout
-    for name in filter(None, files.decode().split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            target = where / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    return where
-
 
 def lesson_names(folder: Path) -> set[str]:
     return {p.name for p in folder.glob("*.ipynb")}
