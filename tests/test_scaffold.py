@@ -1,7 +1,7 @@
 """`make new-lesson NAME=topic`: the scaffolded lesson passes hygiene, nbval and a strict build as it is.
 
-In a temporary copy of the repository (its tracked files as they are now): run the scaffold, execute
-the new lesson as `make execute` does, then
+In a temporary copy of the repository (its files as they are now): run the scaffold as
+`make new-lesson` does (create, list in the toc, execute, record the peak memory), then
 * the hygiene tests of every lesson (tests/test_hygiene.py, test_lessons.py, test_lab_hygiene.py,
   test_lab_copy.py, test_glossary_links.py) for the new lesson, and the toc test;
 * nbval, strict, with the project's sanitiser;
@@ -44,11 +44,10 @@ def run(cmd, cwd, **kw):
 def scaffolded(tmp_path_factory):
     repo = repository_copy(tmp_path_factory.mktemp("clone"))
     expected = f"{new_lesson.next_number(ROOT / 'chapters'):02d}_{NAME}"
-    out = run([sys.executable, "tools/scaffold/new_lesson.py", NAME], cwd=repo).stdout.strip()
+    # as `make new-lesson NAME=...` runs it
+    out = run([sys.executable, "tools/scaffold/new_lesson.py", "--execute", NAME], cwd=repo).stdout.strip()
     assert out == f"chapters/{expected}.ipynb"
-    # as `make execute NB=...` does
-    run([str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute", "--inplace",
-         "--ExecutePreprocessor.timeout=600", "--ExecutePreprocessor.record_timing=False", out], cwd=repo)
+    assert f"tools/scaffold/new_lesson.py --execute $(NAME)" in (ROOT / "Makefile").read_text()
     return repo, repo / out
 
 

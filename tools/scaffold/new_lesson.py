@@ -5,18 +5,21 @@ shape of every chapter (GUIDE.md §5): what you will learn, the idea in one pict
 example whose number is computed by celib, glued into the prose and asserted in a collapsed cell,
 a captioned figure with alt text, an explorer with its JupyterLab note, a "Going deeper" block,
 pitfalls, an exercise with a collapsed solution and a summary. It lists the lesson in `_toc.yml`
-(a new part "New lessons" at the end of the numbered parts, or that part if it exists) and prints
-what to do next. The Makefile then executes it (`make execute`), so it is saved with outputs and
-passes the hygiene tests, nbval and the strict site build as it stands
-(tests/test_scaffold.py checks exactly that in a temporary clone).
+(a new part "New lessons" at the end of the numbered parts, or that part if it exists). With
+--execute (as `make new-lesson` runs it) it executes the lesson in place, so it is saved with
+outputs, and records its kernel's peak memory (tools/editions/memory.py); it then passes the
+hygiene tests, nbval and the strict site build as it stands (tests/test_scaffold.py checks exactly
+that in a temporary copy of the repository). The Makefile prints what to do next.
 
-Usage: python tools/scaffold/new_lesson.py NAME [--root .]
+Usage: python tools/scaffold/new_lesson.py NAME [--execute] [--root .]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -160,10 +163,33 @@ def add_to_toc(toc: Path, docname: str) -> None:
     toc.write_text(text)
 
 
+def execute_and_measure(root: Path, notebook: Path) -> None:
+    """Execute the new lesson in place (as `make execute`), then record its kernel's peak memory.
+
+    The peak is measured by nbval through tools/editions/memory.py (chapters/conftest.py), which
+    fails a lesson without a recorded peak: the first nbval run measures it (and fails for that
+    reason only), `memory.py --record` records it, and from then on nbval checks it.
+    """
+    env = dict(os.environ, CELIB_EXPLORER="static", MPLBACKEND="module://matplotlib_inline.backend_inline")
+    rel = notebook.relative_to(root).as_posix()
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+                    "--ExecutePreprocessor.timeout=600", "--ExecutePreprocessor.record_timing=False", rel],
+                   cwd=root, env=env, check=True)
+    memory = root / "tools" / "editions" / "memory.py"
+    if memory.is_file():
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "--nbval", "--nbval-sanitize-with",
+                        "tests/nbval_sanitize.cfg", "-p", "no:cacheprovider", rel],
+                       cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([sys.executable, str(memory), "--record"], cwd=root, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("name", help="the topic, lower case with underscores, e.g. label_noise")
     parser.add_argument("--root", type=Path, default=ROOT)
+    parser.add_argument("--execute", action="store_true",
+                        help="also execute it (saved with outputs) and record its peak memory")
     args = parser.parse_args(argv)
     if not NAME.match(args.name):
         print(f"new-lesson: NAME must be lower case letters, digits and underscores, got {args.name!r}",
@@ -184,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
                                    "0.5": "input: the probability of exercise 1"}}})
     nbformat.write(nb, path)
     add_to_toc(args.root / "_toc.yml", f"chapters/{path.stem}")
+    if args.execute:
+        execute_and_measure(args.root.resolve(), path.resolve())
     print(path.relative_to(args.root).as_posix())
     return 0
 
