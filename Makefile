@@ -37,6 +37,7 @@ help:
 	@echo "make instructor   the instructor edition (with solutions): make book + make pdf"
 	@echo "make assignments  the coding exercises as otter-grader assignments in _build/assignments"
 	@echo "make bench  run the benchmarks in bench/"
+	@echo "make mutation   mutation testing of the celib numerics modules (slow; MUTATION_BUDGET=seconds)"
 	@echo "make clean  remove the build and caches (keeps .venv)"
 	@echo "make lint-workflows   lint .github/workflows (actionlint, zizmor, schema; make test does)"
 	@echo "make drift  re-run the framework appendix's claims on the newest framework releases"
@@ -136,6 +137,21 @@ bench: $(STAMP)
 clean:
 	rm -rf _build .pytest_cache .hypothesis jupyter_execute
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+# Mutation testing of celib's numerics modules (losses, info, softmax, grad, _kernels, _validate) with
+# the fast celib tests, within a time budget (seconds; 0 = no limit). Not part of `make test`: a full
+# run takes tens of minutes on two cores. mutmut and its dependencies come from
+# requirements-mutation.txt; the score and the surviving mutants are written to mutants/score.txt.
+MUTATION_BUDGET ?= 3600
+.PHONY: mutation
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-mutation.txt -c requirements.txt
+	rm -rf mutants
+	@start=$$(date +%s); \
+	if [ "$(MUTATION_BUDGET)" = 0 ]; then $(BIN)/mutmut run --max-children 2; \
+	else timeout $(MUTATION_BUDGET) $(BIN)/mutmut run --max-children 2 || echo "mutmut stopped by the budget or failed (status $$?)"; fi; \
+	echo "mutmut ran for $$(( $$(date +%s) - start )) s" > mutants/elapsed.txt
+	$(BIN)/python tests/mutation_report.py
 
 # ---------------------------------------------------------------- teaching (issue 24)
 # Two editions from one source. `make book` / `make instructor`: with solutions (collapsed on the

@@ -34,7 +34,7 @@ import numpy as np
 WORLD = 4
 
 
-def problem(tokens: int = 1024, hidden: int = 32, vocab: int = 8000, seed: int = 10):
+def problem(tokens: int = 512, hidden: int = 32, vocab: int = 4000, seed: int = 10):
     """Seeded float32 hidden states (tokens, hidden), output embedding (vocab, hidden) and targets."""
     rng = np.random.default_rng(seed)
     h = rng.normal(size=(tokens, hidden)).astype(np.float32)
@@ -149,7 +149,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run(outdir: str, world: int = WORLD, shape: tuple[int, int, int] = (1024, 32, 8000)) -> dict:
+def run(outdir: str, world: int = WORLD, shape: tuple[int, int, int] = (512, 32, 4000)) -> dict:
     """Start ``world`` gloo processes on 127.0.0.1; they write their results into ``outdir``."""
     import torch.multiprocessing as mp
 

@@ -6,6 +6,8 @@
 * Every claim section (from its target to the next one) has a code cell that asserts: a claim that
   only prints would pass nbval even if the library changed behaviour in a way the prose depends on.
 * No cell of the appendix hides its output from nbval, and ``make book`` never installs the frameworks.
+* A claim whose numbers come from a subprocess (Keras, tf.nn, torch.distributed, the profiler) shows the
+  source of the functions that ran, generated with inspect.getsource (issue 18).
 """
 
 from __future__ import annotations
@@ -113,6 +115,28 @@ def test_book_does_not_install_frameworks():
     assert test and "$(FW_STAMP)" in test.group(1), "make test must install the framework stack"
 
 
+def unshown(sections: dict[str, list[dict]]) -> list[str]:
+    """Claims whose numbers come from a subprocess but whose section shows no executed source.
+
+    Keras and tf.nn run in _fwprobe's subprocesses (the results dict ``K``), other probes through
+    ``_fwprobe.run_probe``; the reader must see that code, generated from the functions that ran
+    (``show_source(label)`` / ``show_module_source(...)``), never a retyped comment.
+    """
+    bad = []
+    for label, cells in sections.items():
+        code = "\n".join(_source(c) for c in cells if c["cell_type"] == "code")
+        if re.search(r"\bK\[|keras_rows\(", code) and f'show_source("{label}")' not in code:
+            bad.append(label)
+        elif "run_probe(" in code and "show_module_source(" not in code:
+            bad.append(label)
+    return bad
+
+
+def test_subprocess_claims_show_their_executed_source(appendix_cells):
+    bad = unshown(claim_sections(appendix_cells))
+    assert not bad, f"claims that run code in a subprocess without showing its source: {bad}"
+
+
 # ----------------------------------------------------------------------------- self-tests
 def _md(src):
     return {"cell_type": "markdown", "source": src}
@@ -141,3 +165,12 @@ def test_selftest_sections_and_asserts():
 def test_selftest_ref_forms():
     text = "see {ref}`fw-keras-bce-clip` and {ref}`the clip <fw-keras-cce-clip>`; not {doc}`fw-x`; :ref:`fw-focal`"
     assert REF.findall(text) == ["fw-keras-bce-clip", "fw-keras-cce-clip", "fw-focal"]
+
+
+def test_selftest_unshown():
+    cells = [
+        _md("(fw-a)=\n### Claim 1"), _code("x = K['jax']['v']\nassert x"),
+        _md("(fw-b)=\n### Claim 2"), _code("x = K['jax']['v']\nassert x"), _code('show_source("fw-b")'),
+        _md("(fw-c)=\n### Claim 3"), _code("r = _fwprobe.run_probe('p')\nassert r"),
+    ]
+    assert unshown(claim_sections(cells)) == ["fw-a", "fw-c"]

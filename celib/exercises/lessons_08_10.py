@@ -124,7 +124,7 @@ WEIGHTED_MEAN = Exercise(
 
 
 def _focal_grad(y, z, gamma):
-    return celib.binary_focal_loss_grad(y, z, gamma=gamma, reduction="none")
+    return celib.binary_focal_loss_grad(y, z, from_logits=True, gamma=gamma, reduction="none")
 
 
 def _focal_parts(y, z):
