@@ -311,7 +311,7 @@ def categorical_cross_entropy(
         ``class_weight`` by multiplication. Keras' "divide by N" is
         ``f(..., sample_weight=s, reduction="sum") / N``, N the number of examples
         (:ref:`fw-keras-sample-weight`); optax's ``where=mask`` mean is ``sample_weight=mask``
-        (:ref:`fw-optax-where`). PyTorch has no per-example weight: take ``reduction="none"``.
+        (:ref:`fw-optax-where`).
     reduction : {"mean", "sum", "none"}, default "mean"
         "none" returns one loss per example (the class axis removed, times ``sample_weight``).
 
@@ -426,7 +426,7 @@ def sparse_categorical_cross_entropy(
         ``class_weight`` by multiplication, and ignored rows count nowhere whatever their weight. Keras' "divide by N" is
         ``f(..., sample_weight=s, reduction="sum") / N``, N the number of examples
         (:ref:`fw-keras-sample-weight`); optax's ``where=mask`` mean is ``sample_weight=mask``
-        (:ref:`fw-optax-where`). PyTorch has no per-example weight: take ``reduction="none"``.
+        (:ref:`fw-optax-where`).
     reduction : {"mean", "sum", "none"}, default "mean"
 
     Returns
