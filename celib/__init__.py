@@ -51,7 +51,7 @@ from .scale import (
     z_loss,
 )
 
-__version__ = "0.1.0"
+__version__ = "2027.1.0"
 
 __all__ = [
     # information theory

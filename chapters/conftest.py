@@ -9,3 +9,10 @@ import os
 
 os.environ["CELIB_EXPLORER"] = "static"
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+
+# Each lesson's kernel peak memory against the hub budget (tools/editions/memory.py, issue 24).
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools" / "editions"))
+from memory import pytest_runtest_teardown  # noqa: E402,F401

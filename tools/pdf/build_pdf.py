@@ -18,6 +18,7 @@ The PDF gets an outline (bookmarks) and page numbers in the footer.
 from __future__ import annotations
 
 import argparse
+import html
 import sys
 import time
 from pathlib import Path
@@ -47,10 +48,13 @@ PRINT_CSS = """
   .headerlink, .prev-next-area, .bd-footer, .bd-footer-article, .bd-footer-content,
   .bd-header-article, .bd-sidebar-primary, .bd-sidebar-secondary, .header-article-items,
   button.copybtn, .copybtn { display: none !important; }
+  /* sphinx-togglebutton opens every toggle before printing and its button then reads
+     "Click to hide" (content: attr(data-toggle-hint)): the printed page has nothing to click */
+  button.toggle-button, .toggle-button::before, .toggle-button::after { display: none !important; }
 }
 """
 
-def build_pdf(site_dir: Path, out: Path, chromium: str) -> dict:
+def build_pdf(site_dir: Path, out: Path, chromium: str, footer_label: str = "") -> dict:
     from playwright.sync_api import sync_playwright
 
     page_file = "intro.html" if (site_dir / "intro.html").is_file() else "index.html"
@@ -94,7 +98,9 @@ def build_pdf(site_dir: Path, out: Path, chromium: str) -> dict:
                 header_template="<span></span>",
                 footer_template=(
                     '<div style="font-size:8px;width:100%;text-align:center;color:#555">'
-                    'Cross-Entropy, Executably &middot; <span class="pageNumber"></span> / '
+                    'Cross-Entropy, Executably &middot; '
+                    + (f'{html.escape(footer_label)} &middot; ' if footer_label else '')
+                    + '<span class="pageNumber"></span> / '
                     '<span class="totalPages"></span></div>'),
             )
         finally:
@@ -108,12 +114,14 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", help="the singlehtml build folder (holds intro.html)")
     parser.add_argument("out", help="the PDF to write")
+    parser.add_argument("--footer-label", default="",
+                        help='printed in every page footer, e.g. "Student edition" (make student)')
     args = parser.parse_args(argv)
     chromium = find_chromium()
     if not chromium:
         print("build_pdf: Chromium not found (Debian: apt-get install chromium)", file=sys.stderr)
         return 2
-    info = build_pdf(Path(args.site).resolve(), Path(args.out), chromium)
+    info = build_pdf(Path(args.site).resolve(), Path(args.out), chromium, args.footer_label)
     size = Path(args.out).stat().st_size / 1e6
     print(f"build_pdf: wrote {args.out} ({size:.1f} MB; {info['toc_entries']} contents entries, "
           f"{info['images']} images) in {info['seconds']:.1f} s")
