@@ -280,3 +280,15 @@ def test_bad_sample_weights_raise_a_named_error(call, bad):
 def test_sample_weight_must_be_real():
     with pytest.raises(TypeError, match="sample_weight"):
         CALLS["sparse"](["a", "b", "c"])
+
+
+def test_a_sequence_batch_needs_one_weight_per_position():
+    # labels of shape (B, T): one weight per token. A (B,) weight per sequence is refused rather than
+    # broadcast (only the binary losses take one weight per row of outputs).
+    logits = np.zeros((2, 3, 4))
+    labels = np.zeros((2, 3), int)
+    with pytest.raises(ValueError, match=r"sample_weight must have one weight per example, shape \(2, 3\)"):
+        celib.sparse_categorical_cross_entropy(labels, logits, from_logits=True, sample_weight=[1.0, 2.0])
+    per_token = np.repeat([[1.0], [2.0]], 3, axis=1)
+    got = celib.sparse_categorical_cross_entropy(labels, logits, from_logits=True, sample_weight=per_token)
+    assert got == pytest.approx(np.log(4), rel=1e-15, abs=0)
