@@ -303,8 +303,8 @@ def check_class_weight(class_weight, num_classes: int, dtype: np.dtype, name: st
 
 
 def focal_alpha(alpha, num_classes: int, dtype: np.dtype):
-    """The softmax focal loss's ``alpha`` as one weight per class (a float applies to every
-    class), or None."""
+    """The softmax focal loss's ``alpha`` as one factor per class (a float applies to every
+    class), or None. A factor scales the loss; it is not a weight of the mean."""
     if alpha is None:
         return None
     a = as_real_array(alpha, "alpha")
@@ -366,6 +366,59 @@ def to_dtype(value, dtype: np.dtype):
     return out[()]
 
 
-def finish(losses: np.ndarray, reduction: str, dtype: np.dtype, weights: np.ndarray | None = None):
-    """:func:`reduce`, then :func:`to_dtype`: what every loss returns."""
+def check_sample_weight(sample_weight, shape: tuple, dtype: np.dtype, *, per_row: bool = False):
+    """Per-example weights of exactly ``shape`` (the batch shape), in ``dtype``; or None.
+
+    ``per_row=True`` (elementwise losses such as binary cross-entropy) also accepts ``shape``
+    without its last axis, one weight for each row of outputs, and broadcasts it. Booleans are
+    accepted as 0/1 (a mask, like optax's ``where=``). Refused, each with its own message: a scalar
+    (a constant weight cancels in the weighted mean, the silent trap of a scalar focal ``alpha``),
+    any other shape (a ``(N, 1)`` weight must not broadcast to ``(N, N)``), NaN or infinity,
+    negative weights, and weights that are all 0 (no example left: 0/0).
+    """
+    if sample_weight is None:
+        return None
+    s = as_real_array(sample_weight, "sample_weight")  # refuses NaN, inf, empty, non-real
+    allowed = [tuple(shape)] + ([tuple(shape[:-1])] if per_row and len(shape) >= 2 else [])
+    if s.shape not in allowed:
+        wanted = " or ".join(str(a) for a in allowed)
+        if s.ndim == 0:
+            hint = (" (a constant weight cancels in the mean, which divides by the sum of the weights;"
+                    " to scale the loss, multiply the result)")
+        elif s.shape in [a + (1,) for a in allowed]:
+            hint = " (squeeze the trailing axis of size 1)"
+        else:
+            hint = ""
+        raise ValueError(f"sample_weight must have one weight per example, shape {wanted}; got shape {s.shape}{hint}")
+    negative = s < 0
+    if negative.any():
+        raise ValueError(f"sample_weight must be >= 0; got {_first(s, negative)} at {_where(negative)}")
+    if not s.any():
+        raise ValueError(
+            "sample_weight is 0 for every example, so no example is left to average; drop the batch"
+            " instead of passing all-zero weights"
+        )
+    s = s.astype(dtype)
+    return s if s.shape == tuple(shape) else np.broadcast_to(s[..., None], shape)
+
+
+def weigh_examples(losses: np.ndarray, weights: np.ndarray | None, sample_weight: np.ndarray | None):
+    """Multiply each example's loss, and its weight in the mean, by its ``sample_weight``.
+
+    A weight of 0 drops the example: its loss becomes 0 even when it is ``inf``, and it counts
+    nowhere in the mean, exactly as if it had been removed from the batch.
+    """
+    if sample_weight is None:
+        return losses, weights
+    with np.errstate(invalid="ignore"):  # 0 * inf: a dropped example's loss is 0
+        losses = np.where(sample_weight > 0, losses * sample_weight, 0).astype(losses.dtype, copy=False)
+    return losses, sample_weight if weights is None else weights * sample_weight
+
+
+def finish(losses: np.ndarray, reduction: str, dtype: np.dtype, weights: np.ndarray | None = None,
+           *, keep: np.ndarray | None = None, sample_weight: np.ndarray | None = None):
+    """What every loss returns: the per-example ``losses`` with their ``weights`` in the mean
+    (None: 1 each), ignored rows (``keep`` False) and ``sample_weight`` applied, then
+    :func:`reduce` and :func:`to_dtype`."""
+    losses, weights = weigh_examples(*mask_ignored(losses, weights, keep), sample_weight)
     return to_dtype(reduce(losses, reduction, weights), dtype)

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _kernels
 from . import _validate as v
-from .losses import _binary_log_probabilities, _class_log_probabilities, _labels_for, _pos_weight, _smooth
+from .losses import _binary_log_probabilities, _class_log_probabilities, _labels_and_keep, _pos_weight, _smooth
 from .losses import _prediction as _loss_prediction
 from .softmax import _log_softmax, _sigmoid
 
@@ -53,11 +53,17 @@ def _positive_probability(pred: np.ndarray, from_logits: bool) -> np.ndarray:
 
 
 def _finish(grad: np.ndarray, reduction: str, dtype: np.dtype, axis: int | None,
-            row_weight: np.ndarray | None = None, count: int | None = None):
+            row_weight: np.ndarray | None = None, count: int | None = None, sample_weight=None):
     """Divide by what "mean" divides the loss by, then put the class axis back and cast.
 
-    ``row_weight``: the sum of the weights actually used (0/0 gives 0); otherwise ``count``.
+    ``row_weight``: each row's weight in the mean, whose sum is the denominator (0/0 gives 0);
+    otherwise ``count``. ``sample_weight`` (validated, the batch shape) multiplies the gradient of
+    each example and its weight in the mean, as in the losses.
     """
+    if sample_weight is not None:
+        s = sample_weight if axis is None else sample_weight[..., None]
+        grad = grad * s
+        row_weight = s if row_weight is None else row_weight * s
     if reduction == "mean":
         total = float(row_weight.sum(dtype=np.float64)) if row_weight is not None else count
         grad = grad / grad.dtype.type(total) if total > 0 else np.zeros_like(grad)
@@ -81,6 +87,7 @@ def softmax_cross_entropy_grad(
     class_weight=None,
     label_smoothing: float = 0.0,
     ignore_index: int | None = None,
+    sample_weight=None,
     reduction: str = "mean",
 ):
     r"""Gradient of softmax cross-entropy with respect to the logits.
@@ -96,6 +103,7 @@ def softmax_cross_entropy_grad(
     :math:`-\sum_c w_c \tilde y_{nc} \ln p_{nc}` and its gradient
     :math:`p_{nk} W_n - w_k \tilde y_{nk}` with :math:`W_n = \sum_c w_c \tilde y_{nc}`; "mean" then
     divides by :math:`\sum_n W_n`, the same rule as the losses, and ignored rows get gradient 0.
+    ``sample_weight`` :math:`s_n` multiplies row n's gradient and its :math:`W_n`.
 
     Parameters
     ----------
@@ -116,6 +124,8 @@ def softmax_cross_entropy_grad(
         :math:`\varepsilon`: targets become :math:`y(1 - \varepsilon) + \varepsilon / C`.
     ignore_index : None or int, default None
         Integer label to skip (integer labels only).
+    sample_weight : None or array_like, default None
+        One weight per example (``y_pred``'s shape without the class axis), as in the losses.
     reduction : {"mean", "sum", "none"}, default "mean"
 
     Returns
@@ -136,7 +146,7 @@ def softmax_cross_entropy_grad(
     """
     reduction = v.check_reduction(reduction)
     smoothing = v.check_fraction(label_smoothing, "label_smoothing")
-    plain = class_weight is None and not smoothing and ignore_index is None
+    plain = class_weight is None and not smoothing and ignore_index is None and sample_weight is None
     if plain and from_logits is True and _kernels.eligible(y_pred, axis):
         # large 2-D float32/64 logits with integer labels: cache-blocked and threaded
         # (celib/_kernels.py); None means "not handled" and the code below raises or computes.
@@ -163,6 +173,7 @@ def softmax_cross_entropy_grad(
             f"labels_or_onehot must have shape {pred.shape[:-1]} (integer labels) or {pred.shape}"
             f" (one-hot or soft targets); got {raw.shape}"
         )
+    s = v.check_sample_weight(sample_weight, pred.shape[:-1], pred.dtype)
     p = _probabilities(pred, from_logits)
     if plain:
         return _finish(p - y, reduction, dtype, axis, count=int(np.prod(pred.shape[:-1])))
@@ -173,12 +184,12 @@ def softmax_cross_entropy_grad(
     if keep is not None:
         row_weight = np.where(keep[..., None], row_weight, 0)
         wy = np.where(keep[..., None], wy, 0)
-    return _finish(p * row_weight - wy, reduction, dtype, axis, row_weight=row_weight)
+    return _finish(p * row_weight - wy, reduction, dtype, axis, row_weight=row_weight, sample_weight=s)
 
 
 def binary_cross_entropy_grad(
     y_true, y_pred, *, from_logits: bool = False, pos_weight=None, label_smoothing: float = 0.0,
-    reduction: str = "mean"
+    sample_weight=None, reduction: str = "mean"
 ):
     r"""Gradient of binary cross-entropy from logits with respect to the logits.
 
@@ -206,6 +217,9 @@ def binary_cross_entropy_grad(
         Multiplier on the positive term, broadcast against the last axis (never enlarging the output).
     label_smoothing : float, default 0.0
         :math:`\varepsilon` in [0, 1].
+    sample_weight : None or array_like, default None
+        One weight per example, as in :func:`~celib.losses.binary_cross_entropy`: it multiplies the
+        gradient, and "mean" divides by the sum of the weights.
     reduction : {"mean", "sum", "none"}, default "mean"
 
     Examples
@@ -231,7 +245,8 @@ def binary_cross_entropy_grad(
     else:
         w = _pos_weight(pos_weight, pred)
         grad = q * (w * t + 1 - t) - w * t
-    return _finish(grad, reduction, dtype, None, count=pred.size)
+    s = v.check_sample_weight(sample_weight, pred.shape, pred.dtype, per_row=True)
+    return _finish(grad, reduction, dtype, None, count=pred.size, sample_weight=s)
 
 
 def mse_sigmoid_grad(y_true, y_pred, *, from_logits: bool = False, reduction: str = "mean"):
@@ -324,20 +339,23 @@ def mse_softmax_grad(y_true, y_pred, *, from_logits: bool = False, axis: int = -
 
 
 def focal_loss_grad(labels, y_pred, *, from_logits: bool = False, axis: int = -1, gamma: float = 2.0, alpha=None,
+                    class_weight=None, ignore_index: int | None = None, sample_weight=None,
                     reduction: str = "mean"):
     r"""Gradient of the softmax focal loss with respect to the logits.
 
     With :math:`p = \operatorname{softmax}(z)`, :math:`p_t = p_y` and
-    :math:`\ell = -\alpha_y (1 - p_t)^{\gamma} \ln p_t`:
+    :math:`\ell = -s\, w_y\, \alpha_y (1 - p_t)^{\gamma} \ln p_t`:
 
     .. math::
 
         \frac{\partial \ell}{\partial z_k} = g \, (p_k - [k = y]), \qquad
-        g = \alpha_y \Big( (1 - p_t)^{\gamma} - \gamma\, p_t (1 - p_t)^{\gamma - 1} \ln p_t \Big)
+        g = s\, w_y\, \alpha_y \Big( (1 - p_t)^{\gamma} - \gamma\, p_t (1 - p_t)^{\gamma - 1} \ln p_t \Big)
 
     the cross-entropy gradient :math:`p - y` scaled per example by :math:`g \ge 0`
-    (:math:`\gamma = 0` gives :math:`g = \alpha_y`). "mean" divides by :math:`\sum_n \alpha_{y_n}`
-    (N without ``alpha``), as :func:`~celib.losses.focal_loss` does. :math:`1 - p_t` comes from
+    (:math:`\gamma = 0` gives :math:`g = s\, w_y\, \alpha_y`). "mean" divides by
+    :math:`\sum_n s_n w_{y_n}` (N without ``class_weight`` and ``sample_weight``; ``alpha`` scales
+    the loss and is not in the denominator), as :func:`~celib.losses.focal_loss` does; ignored rows
+    get gradient 0. :math:`1 - p_t` comes from
     ``-expm1(ln p_t)`` and the second term of :math:`g` is taken as its limit 0 when
     :math:`p_t = 1`, so nothing is ``0 * inf``.
 
@@ -355,7 +373,13 @@ def focal_loss_grad(labels, y_pred, *, from_logits: bool = False, axis: int = -1
     gamma : float, default 2.0
         Focusing parameter :math:`\gamma \ge 0`.
     alpha : None, float or array_like of shape (C,), default None
-        Class weights, as in :func:`~celib.losses.focal_loss`.
+        Balancing factors that scale the loss, as in :func:`~celib.losses.focal_loss`.
+    class_weight : None or array_like of shape (C,), default None
+        Per-class weights of the weighted mean, as in :func:`~celib.losses.focal_loss`.
+    ignore_index : None or int, default None
+        Label value to skip.
+    sample_weight : None or array_like, default None
+        One weight per example, shaped like ``labels``.
     reduction : {"mean", "sum", "none"}, default "mean"
 
     Examples
@@ -372,7 +396,10 @@ def focal_loss_grad(labels, y_pred, *, from_logits: bool = False, axis: int = -1
     gamma = v.check_nonnegative(gamma, "gamma")
     pred, dtype = _prediction(y_pred, from_logits, axis)
     num_classes = pred.shape[-1]
-    y = _labels_for(labels, pred, num_classes)
+    y, keep = _labels_and_keep(labels, pred, ignore_index)
+    alpha = v.focal_alpha(alpha, num_classes, pred.dtype)
+    w = v.check_class_weight(class_weight, num_classes, pred.dtype)
+    s = v.check_sample_weight(sample_weight, y.shape, pred.dtype)
     log_p = _class_log_probabilities(pred, from_logits)
     log_pt = np.take_along_axis(log_p, y[..., None], axis=-1)
     pt, q = np.exp(log_pt), -np.expm1(log_pt)  # q = 1 - p_t without cancellation
@@ -380,14 +407,16 @@ def focal_loss_grad(labels, y_pred, *, from_logits: bool = False, axis: int = -1
         # gamma p_t q^(gamma-1) ln p_t -> 0 as p_t -> 1 (ln p_t ~ -q) and as p_t -> 0, for every gamma > 0
         second = np.where((q > 0) & (pt > 0), gamma * pt * q ** (gamma - 1) * log_pt, 0) if gamma else 0
     g = q**gamma - second
-    alpha = v.focal_alpha(alpha, num_classes, pred.dtype)
-    row_weight = np.ones_like(pt) if alpha is None else alpha[y][..., None]
-    grad = (row_weight * g) * (np.exp(log_p) - _onehot(y, num_classes, pred.dtype))
-    return _finish(grad, reduction, dtype, axis, row_weight=row_weight)
+    row_weight = np.ones_like(pt) if w is None else w[y][..., None]  # the row's weight in the mean
+    if keep is not None:
+        row_weight = np.where(keep[..., None], row_weight, 0)
+    factor = row_weight if alpha is None else row_weight * alpha[y][..., None]  # alpha scales, not weighs
+    grad = (factor * g) * (np.exp(log_p) - _onehot(y, num_classes, pred.dtype))
+    return _finish(grad, reduction, dtype, axis, row_weight=row_weight, sample_weight=s)
 
 
 def binary_focal_loss_grad(y_true, y_pred, *, from_logits: bool = False, gamma: float = 2.0, alpha=None,
-                           reduction: str = "mean"):
+                           sample_weight=None, reduction: str = "mean"):
     r"""Gradient of the sigmoid (binary) focal loss with respect to the logits.
 
     With :math:`p = \sigma(z)`, positive weight :math:`a_+ = \alpha` and negative weight
@@ -418,6 +447,8 @@ def binary_focal_loss_grad(y_true, y_pred, *, from_logits: bool = False, gamma: 
         Focusing parameter :math:`\gamma \ge 0`.
     alpha : None or float in [0, 1], default None
         Weight of the positive term; the negative term gets :math:`1 - \alpha`.
+    sample_weight : None or array_like, default None
+        One weight per example, as in :func:`~celib.losses.binary_focal_loss`.
     reduction : {"mean", "sum", "none"}, default "mean"
 
     Examples
@@ -443,4 +474,5 @@ def binary_focal_loss_grad(y_true, y_pred, *, from_logits: bool = False, gamma: 
         negative = np.exp((gamma + 1) * log_p) - gamma * np.exp(gamma * log_p) * one_minus_p * np.where(
             one_minus_p > 0, log_1mp, 0)
     grad = a_pos * t * positive + a_neg * (1 - t) * negative
-    return _finish(grad, reduction, dtype, None, count=pred.size)
+    s = v.check_sample_weight(sample_weight, pred.shape, pred.dtype, per_row=True)
+    return _finish(grad, reduction, dtype, None, count=pred.size, sample_weight=s)

@@ -12,6 +12,15 @@ Shared conventions
   unweighted, :math:`\\sum_n w_{y_n}` with ``class_weight`` (the same rule for one-hot and integer
   targets), and ignored rows count in neither the numerator nor the denominator. PyTorch uses this
   rule for integer targets but divides by N for probability targets; Keras divides by N.
+* ``sample_weight`` (one weight :math:`s_n \\ge 0` per example, the batch's shape) multiplies each
+  example's loss and its weight in the mean, so the same rule holds: "mean" is
+  :math:`\\sum_n s_n w_n \\ell_n / \\sum_n s_n w_n`. An integer weight :math:`k` counts the example
+  :math:`k` times, weight 0 drops it. Keras divides by N instead (its default
+  ``"sum_over_batch_size"``): ``loss(..., sample_weight=s, reduction="sum") / N`` is Keras' value
+  (:ref:`fw-keras-sample-weight`).
+* The focal losses' ``alpha`` scales the loss (Lin et al., Keras, torchvision): it is not a weight
+  of the mean, so a constant ``alpha=0.25`` makes the mean 4 times smaller. Per-class weights of
+  the mean are ``class_weight``.
 * Label smoothing replaces a target :math:`y` by :math:`y(1 - \\varepsilon) + \\varepsilon / C`.
 * float16 is computed in float32 and returned as float16.
 
@@ -101,6 +110,16 @@ def _labels_for(labels, pred: np.ndarray, num_classes: int, ignore_index=None) -
     return v.check_labels(raw, "labels", num_classes, ignore_index=ignore_index)
 
 
+def _labels_and_keep(labels, pred: np.ndarray, ignore_index) -> tuple[np.ndarray, np.ndarray | None]:
+    """Integer labels safe to index with (ignored rows read class 0, zeroed later by ``keep``),
+    and ``keep``, the rows not ignored (None when ``ignore_index`` is None)."""
+    y = _labels_for(labels, pred, pred.shape[-1], v.check_ignore_index(ignore_index))
+    if ignore_index is None:
+        return y, None
+    keep = y != ignore_index
+    return np.where(keep, y, 0), keep
+
+
 def _log_probabilities(p: np.ndarray, eps: float | None) -> np.ndarray:
     """``ln p``; with ``eps`` the probabilities are first clipped to ``[eps, 1 - eps]`` (Keras)."""
     if eps is not None:
@@ -109,10 +128,10 @@ def _log_probabilities(p: np.ndarray, eps: float | None) -> np.ndarray:
         return np.log(p)
 
 
-def _times_log(weight: np.ndarray, log_q: np.ndarray) -> np.ndarray:
-    """``weight * log_q`` with 0 wherever ``weight == 0``, even if ``log_q`` is ``-inf``."""
+def _weighted(weight: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``weight * x`` with 0 wherever ``weight == 0``, even if ``x`` is infinite (``ln 0``)."""
     with np.errstate(invalid="ignore"):
-        return np.where(weight > 0, weight * log_q, 0)
+        return np.where(weight > 0, weight * x, 0)
 
 
 def _smooth(targets: np.ndarray, label_smoothing: float, num_classes: int) -> np.ndarray:
@@ -133,6 +152,7 @@ def binary_cross_entropy(
     pos_weight=None,
     label_smoothing: float = 0.0,
     eps: float | None = None,
+    sample_weight=None,
     reduction: str = "mean",
 ):
     r"""Binary cross-entropy: the negative log-likelihood of Bernoulli targets.
@@ -162,8 +182,17 @@ def binary_cross_entropy(
         Clip probabilities to ``[eps, 1 - eps]``; None is exact. Not allowed with logits. With
         float32 inputs and ``eps=1e-7`` this is Keras' clip, 16.118 for target 1 / prediction 0 but
         15.942 for target 0 / prediction 1 (:ref:`fw-keras-bce-clip`).
+    sample_weight : None or array_like, default None
+        One weight :math:`s \ge 0` per example: ``y_pred``'s shape, or (for 2-D and larger
+        inputs) its shape without the last axis, one weight per row of outputs. Each element's
+        loss is multiplied by its weight, and "mean" divides by the sum of the weights, so an
+        integer weight counts the example that many times and 0 drops it. Keras' "divide by N" is
+        ``binary_cross_entropy(y, q, sample_weight=s, reduction="sum") / y.size``
+        (:ref:`fw-keras-sample-weight`), and so is PyTorch's ``BCELoss(weight=s)``, whose mean
+        also divides by the number of elements.
     reduction : {"mean", "sum", "none"}, default "mean"
-        "none" returns the elementwise losses; "mean" averages over every element. (Keras'
+        "none" returns the elementwise losses (times ``sample_weight``); "mean" averages over every
+        element. (Keras'
         *function* ``binary_crossentropy`` averages the last axis only: :ref:`fw-keras-bce-reduction`.)
 
     Returns
@@ -177,6 +206,9 @@ def binary_cross_entropy(
     0.1643
     >>> print(f"{binary_cross_entropy([1.0], [-800.0], from_logits=True):.1f}")  # exact, no inf
     800.0
+    >>> twice = binary_cross_entropy([1, 0], [0.9, 0.2], sample_weight=[2, 1])  # weight 2 = the row twice
+    >>> print(f"{twice:.4f}, {binary_cross_entropy([1, 1, 0], [0.9, 0.9, 0.2]):.4f}")
+    0.1446, 0.1446
 
     References
     ----------
@@ -190,13 +222,14 @@ def binary_cross_entropy(
     v.check_same_shape(t, pred, "y_true", "y_pred")
     t = t * (1 - smoothing) + smoothing / 2 if smoothing else t
     w = 1 if pos_weight is None else _pos_weight(pos_weight, pred)
+    s = v.check_sample_weight(sample_weight, pred.shape, pred.dtype, per_row=True)
 
     if from_logits:
         # ln p = -softplus(-z) and ln(1 - p) = -softplus(z): no sigmoid, so nothing rounds to 0 or 1.
         losses = w * t * _softplus(-pred) + (1 - t) * _softplus(pred)
     else:
-        losses = -(_times_log(w * t, _log_probabilities(pred, eps)) + _times_log(1 - t, _log1m(pred, eps)))
-    return v.finish(losses, reduction, dtype)
+        losses = -(_weighted(w * t, _log_probabilities(pred, eps)) + _weighted(1 - t, _log1m(pred, eps)))
+    return v.finish(losses, reduction, dtype, sample_weight=s)
 
 
 def _log1m(p: np.ndarray, eps: float | None) -> np.ndarray:
@@ -237,18 +270,20 @@ def categorical_cross_entropy(
     label_smoothing: float = 0.0,
     class_weight=None,
     eps: float | None = None,
+    sample_weight=None,
     reduction: str = "mean",
 ):
     r"""Categorical cross-entropy with one-hot or soft (probability) targets.
 
     .. math::
 
-        \ell_n = -\sum_{c=1}^{C} w_c\, y_{nc} \ln q_{nc}, \qquad
-        \text{mean} = \frac{\sum_n \ell_n}{\sum_n \sum_c w_c\, y_{nc}}
+        \ell_n = -s_n \sum_{c=1}^{C} w_c\, y_{nc} \ln q_{nc}, \qquad
+        \text{mean} = \frac{\sum_n \ell_n}{\sum_n s_n \sum_c w_c\, y_{nc}}
 
     where :math:`q = \operatorname{softmax}(z)` when ``from_logits=True`` (computed as
-    :math:`\ln q = z - \operatorname{LSE}(z)`), and :math:`w \equiv 1` without ``class_weight``, in
-    which case the mean is the plain average over the N examples.
+    :math:`\ln q = z - \operatorname{LSE}(z)`), and :math:`w \equiv 1` without ``class_weight``
+    and :math:`s \equiv 1` without ``sample_weight``, in which case the mean is the plain average
+    over the N examples.
 
     Parameters
     ----------
@@ -269,8 +304,16 @@ def categorical_cross_entropy(
     eps : None or float, default None
         Clip probabilities to ``[eps, 1 - eps]`` (Keras uses 1e-7: :ref:`fw-keras-cce-clip`); None
         is exact.
+    sample_weight : None or array_like, default None
+        One weight :math:`s_n \ge 0` per example, shaped like ``y_pred`` without its class axis.
+        It multiplies the example's loss and its weight in the mean (the denominator above), so an
+        integer weight counts the example that many times and 0 drops it; it combines with
+        ``class_weight`` by multiplication. Keras' "divide by N" is
+        ``f(..., sample_weight=s, reduction="sum") / N``, N the number of examples
+        (:ref:`fw-keras-sample-weight`); optax's ``where=mask`` mean is ``sample_weight=mask``
+        (:ref:`fw-optax-where`).
     reduction : {"mean", "sum", "none"}, default "mean"
-        "none" returns one loss per example (the class axis removed).
+        "none" returns one loss per example (the class axis removed, times ``sample_weight``).
 
     Returns
     -------
@@ -303,13 +346,14 @@ def categorical_cross_entropy(
     y = v.check_probabilities(y, "y_true", axis=-1, shown_axis=axis, whole_option=None).astype(pred.dtype)
     num_classes = pred.shape[-1]
     w = v.check_class_weight(class_weight, num_classes, pred.dtype)
+    s = v.check_sample_weight(sample_weight, pred.shape[:-1], pred.dtype)
 
     log_q = _log_softmax(pred) if from_logits else _log_probabilities(pred, eps)
     y = _smooth(y, smoothing, num_classes)
     weighted_y = y if w is None else y * w
-    losses = -_times_log(weighted_y, log_q).sum(axis=-1)
+    losses = -_weighted(weighted_y, log_q).sum(axis=-1)
     weights = None if w is None else weighted_y.sum(axis=-1)
-    return v.finish(losses, reduction, dtype, weights)
+    return v.finish(losses, reduction, dtype, weights, sample_weight=s)
 
 
 def _eps_for(from_logits: bool, eps):
@@ -329,6 +373,7 @@ def sparse_categorical_cross_entropy(
     class_weight=None,
     label_smoothing: float = 0.0,
     eps: float | None = None,
+    sample_weight=None,
     reduction: str = "mean",
 ):
     r"""Categorical cross-entropy with integer class labels ("sparse" targets).
@@ -337,10 +382,10 @@ def sparse_categorical_cross_entropy(
 
     .. math::
 
-        \ell_n = -w_{y_n} \ln q_{n, y_n}
-               = w_{y_n} \left( \operatorname{LSE}(z_n) - z_{n, y_n} \right)
+        \ell_n = -s_n w_{y_n} \ln q_{n, y_n}
+               = s_n w_{y_n} \left( \operatorname{LSE}(z_n) - z_{n, y_n} \right)
         \quad\text{(from logits)}, \qquad
-        \text{mean} = \frac{\sum_n \ell_n}{\sum_n w_{y_n}}
+        \text{mean} = \frac{\sum_n \ell_n}{\sum_n s_n w_{y_n}}
 
     With label smoothing :math:`\varepsilon` the target is
     :math:`(1 - \varepsilon)\,\mathrm{onehot}(y_n) + \varepsilon / C`, so
@@ -374,6 +419,14 @@ def sparse_categorical_cross_entropy(
         :ref:`fw-torch-smoothing-weights`).
     eps : None or float, default None
         Clip probabilities to ``[eps, 1 - eps]``; None is exact.
+    sample_weight : None or array_like, default None
+        One weight :math:`s_n \ge 0` per example, shaped like ``labels``.
+        It multiplies the example's loss and its weight in the mean (the denominator above), so an
+        integer weight counts the example that many times and 0 drops it; it combines with
+        ``class_weight`` by multiplication, and ignored rows count nowhere whatever their weight. Keras' "divide by N" is
+        ``f(..., sample_weight=s, reduction="sum") / N``, N the number of examples
+        (:ref:`fw-keras-sample-weight`); optax's ``where=mask`` mean is ``sample_weight=mask``
+        (:ref:`fw-optax-where`).
     reduction : {"mean", "sum", "none"}, default "mean"
 
     Returns
@@ -389,6 +442,13 @@ def sparse_categorical_cross_entropy(
     >>> logits = [[0.0, 3.0, 0.0], [9.0, 9.0, 9.0]]
     >>> print(f"{sparse_categorical_cross_entropy(padded, logits, from_logits=True, ignore_index=-100):.4f}")
     0.0949
+    >>> z = [[2.0, 0.0], [0.0, 2.0], [0.0, 2.0]]
+    >>> s = [1, 0, 3]  # the middle example dropped, the last counted 3 times
+    >>> ours = sparse_categorical_cross_entropy([0, 0, 1], z, from_logits=True, sample_weight=s)
+    >>> keras = sparse_categorical_cross_entropy([0, 0, 1], z, from_logits=True, sample_weight=s,
+    ...                                          reduction="sum") / 3  # Keras: divide by N = 3
+    >>> print(f"{ours:.4f}, {keras:.4f}")
+    0.1269, 0.1692
 
     References
     ----------
@@ -398,7 +458,7 @@ def sparse_categorical_cross_entropy(
     smoothing = v.check_fraction(label_smoothing, "label_smoothing")
     eps = _eps_for(from_logits, eps)
     ignore_index = v.check_ignore_index(ignore_index)
-    if from_logits is True and not smoothing and _kernels.eligible(y_pred, axis):
+    if from_logits is True and not smoothing and sample_weight is None and _kernels.eligible(y_pred, axis):
         # large 2-D float32/64 logits: cache-blocked, threaded, same semantics (celib/_kernels.py);
         # None means "not handled" (e.g. a non-finite logit), and the code below raises or computes.
         fast = _kernels.sparse_cross_entropy(
@@ -408,10 +468,10 @@ def sparse_categorical_cross_entropy(
             return fast
     pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=axis)
     num_classes = pred.shape[-1]
-    y = _labels_for(labels, pred, num_classes, ignore_index)
+    y, keep = _labels_and_keep(labels, pred, ignore_index)
+    safe = y[..., None]
     w = v.check_class_weight(class_weight, num_classes, pred.dtype)
-    keep = None if ignore_index is None else y != ignore_index
-    safe = (y if keep is None else np.where(keep, y, 0))[..., None]  # ignored rows are zeroed below
+    s = v.check_sample_weight(sample_weight, y.shape, pred.dtype)
 
     if from_logits:
         # -ln q_y = LSE(z) - z_y = (m - z_y) + ln s: the full log-softmax is never formed, and
@@ -422,17 +482,16 @@ def sparse_categorical_cross_entropy(
         log_q = _log_probabilities(pred, eps)
         log_q_true = np.take_along_axis(log_q, safe, axis=-1)[..., 0]
     w_true = np.ones(y.shape, pred.dtype) if w is None else w[safe[..., 0]]
-    losses = -_times_log((1 - smoothing) * w_true, log_q_true)  # 0 where the weight is 0, even at ln 0
+    losses = -_weighted((1 - smoothing) * w_true, log_q_true)  # 0 where the weight is 0, even at ln 0
     weights = None if w is None else w_true
     if smoothing:
         # the uniform part of the smoothed target: -(eps / C) sum_c w_c ln q_c
         log_q_all = ((pred - m) - ln_s) if from_logits else log_q
         w_all = np.broadcast_to(np.ones(num_classes, pred.dtype) if w is None else w, pred.shape)
-        losses = losses - (smoothing / num_classes) * _times_log(w_all, log_q_all).sum(-1)
+        losses = losses - (smoothing / num_classes) * _weighted(w_all, log_q_all).sum(-1)
         if w is not None:
             weights = (1 - smoothing) * weights + smoothing / num_classes * w.sum()
-    losses, weights = v.mask_ignored(losses, weights, keep)
-    return v.finish(losses, reduction, dtype, weights)
+    return v.finish(losses, reduction, dtype, weights, keep=keep, sample_weight=s)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,21 +499,31 @@ def sparse_categorical_cross_entropy(
 
 
 def focal_loss(labels, y_pred, *, from_logits: bool = False, axis: int = -1, gamma: float = 2.0, alpha=None,
-               reduction: str = "mean"):
+               class_weight=None, ignore_index: int | None = None, sample_weight=None, reduction: str = "mean"):
     r"""Softmax focal loss for integer labels, computed in log space.
 
     .. math::
 
-        \ell_n = -\alpha_{y_n} (1 - q_{n,y_n})^{\gamma} \ln q_{n,y_n},
+        \ell_n = -s_n\, w_{y_n}\, \alpha_{y_n} (1 - q_{n,y_n})^{\gamma} \ln q_{n,y_n},
+        \qquad \text{mean} = \frac{\sum_n \ell_n}{\sum_n s_n w_{y_n}},
         \qquad q_n = \operatorname{softmax}(z_n) \text{ (from logits)}
 
     The factor :math:`(1 - q_t)^\gamma` shrinks the loss of examples the model already gets right,
     so training concentrates on the hard ones. :math:`\gamma = 0` with no ``alpha`` is
-    :func:`sparse_categorical_cross_entropy`. From logits, :math:`\ln q_t` comes from log-softmax,
+    :func:`sparse_categorical_cross_entropy` (with the same ``class_weight``, ``ignore_index`` and
+    ``sample_weight``). From logits, :math:`\ln q_t` comes from log-softmax,
     whose top class is :math:`-\operatorname{log1p}(r)` with :math:`r` the sum over the other
     classes, and :math:`1 - q_t` from ``-expm1(ln q_t)``, so neither rounds to 0 for a confident
     model: both keep a few ulps of relative accuracy up to the dtype's smallest normal number
     (tested against mpmath).
+
+    **alpha scales the loss; class_weight weights the mean.** :math:`\alpha` is Lin et al.'s
+    balancing factor and multiplies each example's loss; it is not in the mean's denominator, so a
+    constant ``alpha=0.25`` makes every reduction 4 times smaller. This is Keras'
+    ``CategoricalFocalCrossentropy(alpha=0.25)`` for one-hot targets, whose mean divides by N
+    (:ref:`fw-keras-categorical-focal`). ``class_weight`` :math:`w` follows the cross-entropies'
+    rule instead: the mean divides by :math:`\sum_n s_n w_{y_n}`, so a constant class weight
+    cancels, as it does in :func:`sparse_categorical_cross_entropy`.
 
     Parameters
     ----------
@@ -470,9 +539,16 @@ def focal_loss(labels, y_pred, *, from_logits: bool = False, axis: int = -1, gam
     gamma : float, default 2.0
         Focusing parameter :math:`\gamma \ge 0`.
     alpha : None, float or array_like of shape (C,), default None
-        Class weights :math:`\alpha_c \ge 0`; a float applies to every class. The mean divides by
-        :math:`\sum_n \alpha_{y_n}`, the same rule as ``class_weight`` in the cross-entropies
-        (torchvision and Keras' binary focal losses divide by the number of elements: :ref:`fw-focal`).
+        Balancing factors :math:`\alpha_c \ge 0` that multiply the loss; a float applies to every
+        class (Keras, Lin et al.). The mean divides by N, not by :math:`\sum_n \alpha_{y_n}`.
+    class_weight : None or array_like of shape (C,), default None
+        Per-class weights :math:`w_c \ge 0` of the weighted mean, as in the cross-entropies.
+    ignore_index : None or int, default None
+        Label value to skip; those rows count in neither the sum nor the mean's denominator.
+    sample_weight : None or array_like, default None
+        One weight :math:`s_n \ge 0` per example, shaped like ``labels``; it multiplies the loss and
+        the example's weight in the mean (see :func:`sparse_categorical_cross_entropy`). Keras'
+        mean is ``focal_loss(..., sample_weight=s, reduction="sum") / N``.
     reduction : {"mean", "sum", "none"}, default "mean"
 
     Examples
@@ -483,6 +559,8 @@ def focal_loss(labels, y_pred, *, from_logits: bool = False, axis: int = -1, gam
     >>> fl = focal_loss([0, 1], logits, from_logits=True, gamma=2.0)
     >>> print(f"{ce:.4f}, {fl:.4f}")
     0.4152, 0.1194
+    >>> print(f"{focal_loss([0, 1], logits, from_logits=True, gamma=2.0, alpha=0.25):.4f}")  # Keras' alpha
+    0.0298
 
     References
     ----------
@@ -492,20 +570,23 @@ def focal_loss(labels, y_pred, *, from_logits: bool = False, axis: int = -1, gam
     gamma = v.check_nonnegative(gamma, "gamma")
     pred, dtype = _prediction(y_pred, from_logits=from_logits, axis=axis)
     num_classes = pred.shape[-1]
-    y = _labels_for(labels, pred, num_classes)[..., None]
-    log_pt = np.take_along_axis(_class_log_probabilities(pred, from_logits), y, axis=-1)[..., 0]
-    one_minus_pt = -np.expm1(log_pt)
-    losses = -(one_minus_pt**gamma) * log_pt
-    weights = None
+    y, keep = _labels_and_keep(labels, pred, ignore_index)
     alpha = v.focal_alpha(alpha, num_classes, pred.dtype)
+    w = v.check_class_weight(class_weight, num_classes, pred.dtype)
+    s = v.check_sample_weight(sample_weight, y.shape, pred.dtype)
+
+    log_pt = np.take_along_axis(_class_log_probabilities(pred, from_logits), y[..., None], axis=-1)[..., 0]
+    losses = -(-np.expm1(log_pt)) ** gamma * log_pt  # 1 - q_t = -expm1(ln q_t), no cancellation
     if alpha is not None:
-        weights = alpha[y[..., 0]]
-        losses = weights * losses
-    return v.finish(losses, reduction, dtype, weights)
+        losses = _weighted(alpha[y], losses)  # a factor of the loss only
+    weights = None if w is None else w[y]
+    if weights is not None:
+        losses = _weighted(weights, losses)  # a weight of the mean too
+    return v.finish(losses, reduction, dtype, weights, keep=keep, sample_weight=s)
 
 
 def binary_focal_loss(y_true, y_pred, *, from_logits: bool = False, gamma: float = 2.0, alpha=None,
-                      reduction: str = "mean"):
+                      sample_weight=None, reduction: str = "mean"):
     r"""Sigmoid (binary) focal loss, computed in log space.
 
     .. math::
@@ -515,10 +596,11 @@ def binary_focal_loss(y_true, y_pred, *, from_logits: bool = False, gamma: float
 
     For hard labels this is :math:`-\alpha_t (1 - q_t)^\gamma \ln q_t` of Lin et al. (2017). With
     ``alpha=None`` both terms have weight 1, and :math:`\gamma = 0` gives
-    :func:`binary_cross_entropy`. ``"mean"`` averages over all elements, as torchvision's
-    ``sigmoid_focal_loss`` does. For 0/1 labels this equals torchvision's ``sigmoid_focal_loss`` and
-    Keras' ``BinaryFocalCrossentropy(apply_class_balancing=True)``; for soft labels they weight the
-    whole cross-entropy by :math:`(1 - q_t)^\gamma` and differ from this loss (:ref:`fw-focal`).
+    :func:`binary_cross_entropy`. :math:`\alpha` scales the loss and ``"mean"`` averages over all
+    elements, as torchvision's ``sigmoid_focal_loss`` does. For 0/1 labels this equals torchvision's
+    ``sigmoid_focal_loss`` and Keras' ``BinaryFocalCrossentropy(apply_class_balancing=True)``; for
+    soft labels they weight the whole cross-entropy by :math:`(1 - q_t)^\gamma` and differ from this
+    loss (:ref:`fw-focal`).
     Powers of :math:`q` and :math:`1 - q` are exponentials of :math:`\ln q` and :math:`\ln(1 - q)`,
     which from a logit are :math:`-\operatorname{softplus}(\mp z)`: finite for every finite logit.
 
@@ -534,6 +616,10 @@ def binary_focal_loss(y_true, y_pred, *, from_logits: bool = False, gamma: float
         Focusing parameter :math:`\gamma \ge 0`.
     alpha : None or float in [0, 1], default None
         Weight of the positive term; the negative term gets :math:`1 - \alpha`.
+    sample_weight : None or array_like, default None
+        One weight per example, as in :func:`binary_cross_entropy` (``y_pred``'s shape, or its shape
+        without the last axis): it multiplies the loss, and "mean" divides by the sum of the weights.
+        Keras' mean is ``binary_focal_loss(..., sample_weight=s, reduction="sum") / y.size``.
     reduction : {"mean", "sum", "none"}, default "mean"
 
     Examples
@@ -552,11 +638,12 @@ def binary_focal_loss(y_true, y_pred, *, from_logits: bool = False, gamma: float
     t = v.probabilities(y_true, "y_true", pred.dtype, axis=None)
     v.check_same_shape(t, pred, "y_true", "y_pred")
     a_pos, a_neg = v.binary_focal_alpha(alpha)
+    s = v.check_sample_weight(sample_weight, pred.shape, pred.dtype, per_row=True)
     log_q, log_1mq = _binary_log_probabilities(pred, from_logits)
     with np.errstate(invalid="ignore"):  # 0 * inf where a term's weight is 0: that term is 0
         positive = np.where(t > 0, a_pos * t * np.exp(gamma * log_1mq) * -log_q, 0)
         negative = np.where(t < 1, a_neg * (1 - t) * np.exp(gamma * log_q) * -log_1mq, 0)
-    return v.finish(positive + negative, reduction, dtype)
+    return v.finish(positive + negative, reduction, dtype, sample_weight=s)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -159,6 +159,8 @@ def keras_inputs() -> dict:
     mrng = np.random.default_rng(26)
     d["multi_z"] = mrng.normal(scale=2.0, size=(4, 3)).astype("float32")  # 4 examples x 3 labels
     d["multi_t"] = (mrng.random((4, 3)) > 0.5).astype("float32")
+    # per-example weights for fw-keras-sample-weight: one example dropped (0), one counted 3.4 times
+    d["sample_weight"] = np.array([1.2, 3.4, 0.0, 2.0, 5.6], "float32")
     # probabilities for the spellings that take them (computed once, here, in float32)
     e = np.exp(d["logits"] - d["logits"].max(-1, keepdims=True))
     d["probs"] = (e / e.sum(-1, keepdims=True)).astype("float32")
@@ -361,6 +363,55 @@ def keras_weighted_mean(d):
                         batch_size=5, epochs=1, shuffle=False, verbose=0)
     r["fit_class_weight_loss"] = float(history.history["loss"][0])
     return r
+
+
+@keras_probe("fw-keras-sample-weight")
+def keras_sample_weight(d):
+    import numpy as np
+    import keras
+    from keras import losses as L
+
+    z, y, s = d["logits"], d["labels"], d["sample_weight"]  # (5, 4) logits, labels, 5 weights
+    onehot = np.eye(4, dtype="float32")[y]
+    zb, tb, sb = d["multi_z"], d["multi_t"], d["sample_weight"][:4]  # (4, 3) multi-label, 4 weights
+    r = {"sw_weights": s.tolist(), "sw_loss_objects": {
+        "SparseCategoricalCrossentropy": _f(L.SparseCategoricalCrossentropy(from_logits=True)(y, z, sample_weight=s)),
+        "CategoricalCrossentropy": _f(L.CategoricalCrossentropy(from_logits=True)(onehot, z, sample_weight=s)),
+        "CategoricalFocalCrossentropy": _f(
+            L.CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0, from_logits=True)(onehot, z, sample_weight=s)),
+        "BinaryCrossentropy": _f(L.BinaryCrossentropy(from_logits=True)(tb, zb, sample_weight=sb)),
+        "BinaryFocalCrossentropy": _f(L.BinaryFocalCrossentropy(
+            apply_class_balancing=True, alpha=0.25, gamma=2.0, from_logits=True)(tb, zb, sample_weight=sb)),
+        'Sparse...(reduction="mean_with_sample_weight")': _f(L.SparseCategoricalCrossentropy(
+            from_logits=True, reduction="mean_with_sample_weight")(y, z, sample_weight=s)),
+    }}
+
+    # a compiled model whose Dense layer passes the logits through (identity kernel, learning rate
+    # 0), one batch of all 5 examples: the loss fit logs and the loss evaluate returns
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4)])
+    model.layers[0].set_weights([np.eye(4, dtype="float32"), np.zeros(4, "float32")])
+    model.compile(loss=L.SparseCategoricalCrossentropy(from_logits=True),
+                  optimizer=keras.optimizers.SGD(learning_rate=0.0))
+    history = model.fit(z, y, sample_weight=s, batch_size=5, epochs=1, shuffle=False, verbose=0)
+    r["sw_fit_loss"] = float(history.history["loss"][0])
+    r["sw_evaluate_loss"] = float(model.evaluate(z, y, sample_weight=s, batch_size=5, verbose=0))
+    return r
+
+
+@keras_probe("fw-keras-categorical-focal")
+def keras_categorical_focal(d):
+    import numpy as np
+    from keras import losses as L
+
+    # Keras' own test case (keras/src/losses/losses_test.py, CategoricalFocalCrossentropyTest):
+    # one-hot targets, logits, the defaults alpha=0.25 and gamma=2
+    onehot = np.eye(3, dtype="float32")
+    logits = np.array([[8.0, 1.0, 1.0], [0.0, 9.0, 1.0], [2.0, 3.0, 5.0]], "float32")
+    focal = L.CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0, from_logits=True)
+    per_example = L.CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0, from_logits=True, reduction=None)
+    no_alpha = L.CategoricalFocalCrossentropy(alpha=1.0, gamma=2.0, from_logits=True)
+    return {"cfocal_mean": _f(focal(onehot, logits)), "cfocal_none": _list(per_example(onehot, logits)),
+            "cfocal_alpha1": _f(no_alpha(onehot, logits))}
 
 
 @keras_probe("fw-focal")

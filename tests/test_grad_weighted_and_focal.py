@@ -99,7 +99,8 @@ def test_negative_pos_weight_in_grad_is_rejected():
 def test_focal_grad_matches_finite_differences(case, gamma, reduction, data):
     logits, labels = case
     alpha = data.draw(st.one_of(st.none(), st.floats(0.1, 2), weights_for(logits.shape[-1])))
-    kwargs = dict(gamma=gamma, alpha=alpha, reduction=reduction)
+    class_weight = data.draw(st.one_of(st.none(), weights_for(logits.shape[-1])))
+    kwargs = dict(gamma=gamma, alpha=alpha, class_weight=class_weight, reduction=reduction)
     assert_close(
         celib.focal_loss_grad(labels, logits, **kwargs, from_logits=True),
         central_difference(lambda z: celib.focal_loss(labels, z, **kwargs, from_logits=True), logits),

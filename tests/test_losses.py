@@ -442,7 +442,7 @@ def test_focal_loss_down_weights_easy_examples_more_than_hard_ones():
     assert ratio[0] < ratio[1] < 1
 
 
-def test_focal_loss_per_class_alpha_weights_and_normalises_by_sum_of_used_alphas():
+def test_focal_loss_per_class_alpha_scales_the_loss_and_the_mean_divides_by_n():
     gamma = 1.5
     alpha = np.array([0.25, 0.5, 1.0])
     p = np.exp(reference_log_softmax(LOGITS))[np.arange(4), LABELS]
@@ -451,14 +451,46 @@ def test_focal_loss_per_class_alpha_weights_and_normalises_by_sum_of_used_alphas
         celib.focal_loss(LABELS, LOGITS, gamma=gamma, alpha=alpha, reduction="none", from_logits=True), per_row, rtol=1e-12
     )
     got = celib.focal_loss(LABELS, LOGITS, gamma=gamma, alpha=alpha, from_logits=True)
-    assert got == pytest.approx(per_row.sum() / alpha[LABELS].sum(), rel=1e-12, abs=0)
+    assert got == pytest.approx(per_row.mean(), rel=1e-12, abs=0)
 
 
-def test_focal_loss_scalar_alpha_scales_sum_but_cancels_in_the_mean():
-    # Documented: the mean divides by sum of used alphas, so a constant alpha drops out.
-    plain_sum = celib.focal_loss(LABELS, LOGITS, reduction="sum", from_logits=True)
-    assert celib.focal_loss(LABELS, LOGITS, alpha=0.25, reduction="sum", from_logits=True) == pytest.approx(0.25 * plain_sum, abs=0)
-    assert celib.focal_loss(LABELS, LOGITS, alpha=0.25, from_logits=True) == pytest.approx(celib.focal_loss(LABELS, LOGITS, from_logits=True), abs=0)
+def test_focal_loss_class_weight_normalises_by_sum_of_used_weights():
+    gamma = 1.5
+    w = np.array([0.25, 0.5, 1.0])
+    p = np.exp(reference_log_softmax(LOGITS))[np.arange(4), LABELS]
+    per_row = -w[LABELS] * (1 - p) ** gamma * np.log(p)
+    got = celib.focal_loss(LABELS, LOGITS, gamma=gamma, class_weight=w, from_logits=True)
+    assert got == pytest.approx(per_row.sum() / w[LABELS].sum(), rel=1e-12, abs=0)
+    # both: alpha scales, class_weight weighs
+    both = celib.focal_loss(LABELS, LOGITS, gamma=gamma, alpha=0.25, class_weight=w, from_logits=True)
+    assert both == pytest.approx(0.25 * got, rel=1e-12, abs=0)
+
+
+def test_focal_loss_scalar_alpha_scales_every_reduction():
+    # Lin et al. and Keras: a constant alpha multiplies each loss, and the mean divides by N, so
+    # alpha = 0.25 gives a quarter of the loss (it used to cancel in the mean, silently).
+    for reduction in ("sum", "mean"):
+        plain = celib.focal_loss(LABELS, LOGITS, reduction=reduction, from_logits=True)
+        scaled = celib.focal_loss(LABELS, LOGITS, alpha=0.25, reduction=reduction, from_logits=True)
+        assert scaled == pytest.approx(0.25 * plain, rel=1e-15, abs=0)
+    plain = celib.focal_loss(LABELS, LOGITS, reduction="none", from_logits=True)
+    np.testing.assert_allclose(
+        celib.focal_loss(LABELS, LOGITS, alpha=0.25, reduction="none", from_logits=True), 0.25 * plain, rtol=1e-15
+    )
+
+
+def test_focal_loss_keras_categorical_focal_test_case():
+    # keras/src/losses/losses_test.py, CategoricalFocalCrossentropyTest.test_unweighted (logits):
+    # Keras' defaults alpha=0.25, gamma=2 give 0.000345; the per-example values of its
+    # test_no_reduction are (1.5096224e-09, 2.4136547e-11, 1.0360638e-03).
+    logits = np.array([[8.0, 1.0, 1.0], [0.0, 9.0, 1.0], [2.0, 3.0, 5.0]])
+    got = celib.focal_loss([0, 1, 2], logits, alpha=0.25, gamma=2.0, from_logits=True)
+    per_row = celib.focal_loss([0, 1, 2], logits, alpha=0.25, gamma=2.0, from_logits=True, reduction="none")
+    # Keras computes 1 - q_t in float32, which costs the two tiny values 3.6e-4 of their digits
+    # (celib in float64 is exact to ~1e-16 here); its own test compares with atol=1e-6.
+    np.testing.assert_allclose(per_row, [1.5096224e-09, 2.4136547e-11, 1.0360638e-03], rtol=1e-3)
+    assert got == pytest.approx(per_row.sum() / 3, rel=1e-12, abs=0)
+    assert f"{got:.3g}" == "0.000345"  # Keras' number, to the digits it states
 
 
 def test_binary_focal_loss_matches_lin_et_al_with_alpha():

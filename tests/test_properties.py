@@ -255,11 +255,11 @@ def test_binary_cross_entropy_is_two_class_categorical(batch, smoothing, reducti
 @given(classification_batches(from_logits=True), reductions, st.data())
 def test_focal_loss_with_gamma_zero_is_cross_entropy(batch, reduction, data):
     labels, _, logits, _ = batch
-    alpha = data.draw(class_weights(logits.shape[-1]), label="alpha")
+    weights = data.draw(class_weights(logits.shape[-1]), label="class_weight")
     np.testing.assert_allclose(
-        celib.focal_loss(labels, logits, gamma=0.0, alpha=alpha, reduction=reduction, from_logits=True),
+        celib.focal_loss(labels, logits, gamma=0.0, class_weight=weights, reduction=reduction, from_logits=True),
         celib.sparse_categorical_cross_entropy(
-            labels, logits, from_logits=True, class_weight=alpha, reduction=reduction
+            labels, logits, from_logits=True, class_weight=weights, reduction=reduction
         ),
         rtol=1e-12,
         atol=1e-13,
