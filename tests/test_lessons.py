@@ -106,8 +106,7 @@ def test_figures_opaque_for_dark_mode(path):
 NUMBER_PAGES = [p for p in NOTEBOOKS if p.stem[:2].isdigit() or p.stem == "appendix_pitfalls"]
 # Lessons whose owners had not yet glued (or allow-listed) their typed numbers when this rule came in
 # (issue 19). Strict: once a lesson is clean its entry must go, or the run fails (XPASS).
-TYPED_NUMBERS_PENDING = {"02_cross_entropy",
-                         "05_binary_cross_entropy", "06_softmax_stability", "07_sparse_vs_categorical"}
+TYPED_NUMBERS_PENDING: set[str] = set()
 
 
 @pytest.mark.parametrize("path", [
