@@ -311,10 +311,10 @@ class Lesson07:
         return {"q_true": t[0], "loss": _ch07_loss(row["epsilon"], row["classes"], t[0])}
 
 
-def _ch08(p_t, gamma):
-    """celib's focal loss, cross-entropy and gradient ratio on two-class rows [ln p_t, ln(1 - p_t)]."""
-    p_t = np.atleast_1d(np.asarray(p_t, dtype=float))
-    labels, logits = np.zeros(len(p_t), dtype=int), np.log(np.stack([p_t, 1 - p_t], axis=1))
+def _ch08(q_t, gamma):
+    """celib's focal loss, cross-entropy and gradient ratio on two-class rows [ln q_t, ln(1 - q_t)]."""
+    q_t = np.atleast_1d(np.asarray(q_t, dtype=float))
+    labels, logits = np.zeros(len(q_t), dtype=int), np.log(np.stack([q_t, 1 - q_t], axis=1))
     ce = celib.sparse_categorical_cross_entropy(labels, logits, from_logits=True, reduction="none")
     fl = celib.focal_loss(labels, logits, gamma=gamma, reduction="none", from_logits=True)
     g = (celib.focal_loss_grad(labels, logits, gamma=gamma, reduction="none",
@@ -329,13 +329,13 @@ class Lesson08:
     @staticmethod
     def readout(gamma):
         ce, fl, g = _ch08([0.1, 0.9], gamma)
-        return (f"gamma = {gamma:g}: at p_t = 0.9 the loss is {fl[1]:.4f} nats instead of "
+        return (f"gamma = {gamma:g}: at q_t = 0.9 the loss is {fl[1]:.4f} nats instead of "
                 f"{ce[1]:.4f} (times {fl[1] / ce[1]:.3g}); gradient scale "
                 f"g(0.1) = {g[0]:.3f}, g(0.9) = {g[1]:.3f}")
 
     @staticmethod
     def table_ce(row):
-        return {"loss": float(_ch08(row["p_t"], 0.0)[0][0])}
+        return {"loss": float(_ch08(row["q_t"], 0.0)[0][0])}
 
     @staticmethod
     def table_one(row):
@@ -343,7 +343,7 @@ class Lesson08:
 
     @staticmethod
     def table_focal(row):
-        _, fl, g = _ch08(row["p_t"], row["gamma"])
+        _, fl, g = _ch08(row["q_t"], row["gamma"])
         return {"focal": float(fl[0]), "g": float(g[0])}
 
 
@@ -456,7 +456,7 @@ class _Training:
 
         for loss in ("CE", "MSE"):
             cls._runs[(loss, "small")] = train(loss, cls._glued(f"ch09_lr_{loss.lower()}"), 0.01)
-            cls._runs[(loss, "large")] = train(loss, cls._glued(f"ch09_lr_big_{loss.lower()}"), 3.0)
+            cls._runs[(loss, "large")] = train(loss, cls._glued(f"ch09_lr_{loss.lower()}"), 3.0)
         cls._runs["y_test"] = y_te
         return cls._runs
 
