@@ -234,3 +234,19 @@ drift:
 	$(DRIFT_VENV)/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
 	    --dest $(DRIFT_VENV)/wheels torchvision==0.28.0
 	$(DRIFT_VENV)/bin/python tools/drift/drift.py chapters/appendix_frameworks.ipynb $(DRIFT_REPORT)
+
+# A new lesson from the template (tools/scaffold/new_lesson.py --execute): executed so it is saved
+# with its outputs, its peak memory recorded (tools/editions/memory.py), listed in _toc.yml. tests/test_scaffold.py proves the result passes hygiene, nbval
+# and the strict build.
+.PHONY: new-lesson
+new-lesson: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make new-lesson NAME=topic  (lower case, underscores)"; exit 2; }
+	@nb=$$($(BIN)/python tools/scaffold/new_lesson.py --execute $(NAME)) || exit $$?; \
+	echo ""; \
+	echo "Created $$nb (executed, with outputs; peak memory recorded) and listed it in _toc.yml. Next:"; \
+	echo "  1. write the lesson in JupyterLab: make lab-edit (the template's cells show each convention);"; \
+	echo "     keep the cell ids, glue every number, assert it in a hide-input cell (CONTRIBUTING.md);"; \
+	echo "  2. re-execute and check: make execute NB=$$nb, then"; \
+	echo "     $(BIN)/python -m pytest -q $(NBVAL_FLAGS) $$nb"; \
+	echo "     $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_hygiene.py tests/test_lessons.py tests/test_lab_hygiene.py"; \
+	echo "  3. make book (strict: every warning is an error), then commit the notebook with its outputs."

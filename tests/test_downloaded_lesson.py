@@ -14,9 +14,14 @@ Which lessons are executed: the fewest, in book order, whose imports together co
 third-party module that any launchable lesson imports (computed below, not listed by hand); every
 lesson's imports are also imported in the fresh environment. DOWNLOADED_LESSONS=all executes all.
 
-Speed: the environment is installed by the test process's pip (`pip --python`), pinned to
-requirements.txt so every wheel comes from the local cache, without byte-compiling (~1 min on an
-idle two-core machine; the executions take what the lessons take).
+Last, the same environment becomes a Binder image: binder/requirements.txt is installed as
+repo2docker installs it and binder/postBuild runs in a copy of the repository; it must write the
+learner's copy lab/ exactly as `make lab` does (glued numbers in the prose, solutions collapsed)
+without touching chapters/. (One environment for both keeps the test's time down: creating and
+filling an environment is most of it.)
+
+Speed: installs are pinned to requirements.txt, so every wheel comes from the local cache, and
+not byte-compiled.
 """
 
 from __future__ import annotations
@@ -89,16 +94,33 @@ def downloadable(doc: str) -> Path:
     return chapter
 
 
+def repository_copy(where: Path) -> Path:
+    """The checkout's files as they are now (tracked, or new and not ignored), without .git."""
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, files.decode().split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            target = where / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return where
+
+
 @pytest.fixture(scope="module")
 def fresh_env(tmp_path_factory):
-    """A new venv with only `celib[book]` from this checkout; returns its python."""
+    """A new venv with only `celib[book]` from this checkout; returns its python.
+
+    Installed from a copy of the checkout: building the package writes `build/` next to its
+    pyproject.toml, which must not happen in the working tree.
+    """
     where = tmp_path_factory.mktemp("reader")
-    venv.EnvBuilder(with_pip=False).create(where / "venv")
+    source = repository_copy(where / "source")
+    venv.EnvBuilder(with_pip=True).create(where / "venv")
     python = where / "venv" / "bin" / "python"
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-compile",
+        [str(python), "-m", "pip", "install", "--quiet", "--no-compile",
          "--disable-pip-version-check", "-c", str(ROOT / "requirements.txt"),
-         f"celib[book] @ {ROOT.as_uri()}"],
+         f"celib[book] @ {source.as_uri()}"],
         check=True, cwd=where)
     return python
 
@@ -122,11 +144,14 @@ def test_the_book_extra_brings_every_lesson_import(fresh_env, tmp_path):
     assert str(ROOT) not in where and "site-packages" in where
 
 
+# The kernel talks to nbclient over IPC sockets in the lesson's folder, not TCP ports on localhost:
+# on a machine shared by many jobs a port can be taken between being chosen and being bound.
 EXECUTE = """
 import sys, nbformat, nbclient
+from jupyter_client.manager import KernelManager
 nb = nbformat.read(sys.argv[1], as_version=4)
-nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
-                        resources={"metadata": {"path": "."}}).execute()
+km = KernelManager(kernel_name="python3", transport="ipc", ip="kernel")
+nbclient.NotebookClient(nb, km=km, timeout=600, resources={"metadata": {"path": "."}}).execute()
 print("executed", len(nb.cells), "cells")
 """
 
@@ -141,3 +166,42 @@ def test_downloaded_lesson_runs_in_a_fresh_environment(fresh_env, tmp_path, doc)
                             env=reader_env(), capture_output=True, text=True)
     assert result.returncode == 0, f"{doc} failed in a fresh environment:\n{result.stderr[-4000:]}"
     assert "executed" in result.stdout
+
+
+# ------------------------------------------------------------------ Binder's post-build step
+
+def lesson_names(folder: Path) -> set[str]:
+    return {p.name for p in folder.glob("*.ipynb")}
+
+
+def check_learner_copy(lab: Path, chapters: Path) -> None:
+    assert lesson_names(chapters) <= lesson_names(lab)
+    for doc in launch.launchable_lessons(chapters.parent / "_toc.yml"):
+        assert (lab / launch.learner_file(doc)).is_file(), doc
+    nb = json.loads((lab / "01_entropy.ipynb").read_text())
+    markdown = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert "{glue:text}" not in markdown and "{glue}" not in markdown, "glued numbers not filled in"
+    collapsed = [c for c in nb["cells"] if c["cell_type"] == "markdown"
+                 and c.get("metadata", {}).get("jp-MarkdownHeadingCollapsed")]
+    assert collapsed, "no collapsed solution section"
+    assert "{glue:text}" in "".join("".join(c["source"]) for c in json.loads(
+        (chapters / "01_entropy.ipynb").read_text())["cells"]), "the verified lesson itself must stay as it is"
+
+
+def test_binder_post_build_prepares_the_learners_copy(fresh_env, tmp_path):
+    repo = repository_copy(tmp_path / "repo")
+    env = reader_env()
+    env["PATH"] = f"{fresh_env.parent}{os.pathsep}{env['PATH']}"
+    env["PIP_NO_COMPILE"] = "1"  # speed only: repo2docker byte-compiles, the files are the same
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    subprocess.run(["python", "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"],
+                   cwd=repo, env=env, check=True)
+    before = {p: p.read_bytes() for p in (repo / "chapters").glob("*.ipynb")}
+    result = subprocess.run(["bash", "binder/postBuild"], cwd=repo, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    check_learner_copy(repo / "lab", repo / "chapters")
+    assert {p: p.read_bytes() for p in (repo / "chapters").glob("*.ipynb")} == before
+    # celib is installed in that environment (the kernel the lessons run in), not found by path
+    where = subprocess.run(["python", "-c", "import celib, myst_nb, jupyterlab_myst; print(celib.__file__)"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout
+    assert "site-packages" in where

@@ -203,3 +203,15 @@ def test_recorded_memory_is_within_the_budget():
     assert memory.check_reading("x.ipynb", memory.BUDGET_MIB + 1, {"lessons": {"x.ipynb": {"peak_mib": 520}}})
     assert not memory.check_reading("x.ipynb", 300.0, {"lessons": {"x.ipynb": {"peak_mib": 310}}})
     assert memory.check_reading("x.ipynb", 300.0, {"lessons": {"x.ipynb": {"peak_mib": 450}}})
+
+
+def test_student_requirements_pin_the_book_extra():
+    """`pip install "celib[book]"` (course kit) and requirements-student.txt install the same set."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf8"))["project"]
+    extra = project["optional-dependencies"]["book"] + project["dependencies"]
+    names = {re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9_.-]+", req).group(0)).lower() for req in extra}
+    student = _pins(ROOT / "requirements-student.txt")
+    assert names <= set(student), f"in celib[book] but not pinned for the hub: {names - set(student)}"
+    assert set(student) - names <= {"jupyterlab-myst"}, set(student) - names

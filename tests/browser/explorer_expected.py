@@ -70,7 +70,7 @@ def _ch02_logit_grad(q_true):
     q = _ch02_prediction(q_true)
     z = np.full(10, -1e4)
     z[q > 0] = np.log(q[q > 0])
-    return celib.softmax_cross_entropy_grad([2], [z])[0]
+    return celib.softmax_cross_entropy_grad([2], [z], from_logits=True)[0]
 
 
 @lesson("chapters/02_cross_entropy")
@@ -194,7 +194,8 @@ class _PosWeight:
         curvature = np.linalg.eigvalsh((X1 * row_weight[:, None]).T @ X1 / len(X1)).max() / 4
         theta = np.zeros(3)
         for _ in range(n_steps):
-            grad_z = celib.binary_cross_entropy_grad(y, X1 @ theta, pos_weight=pos_weight)
+            grad_z = celib.binary_cross_entropy_grad(y, X1 @ theta, pos_weight=pos_weight,
+                                                      from_logits=True)
             theta = theta - (X1.T @ grad_z) / curvature
         return theta
 
@@ -315,9 +316,11 @@ def _ch08(p_t, gamma):
     p_t = np.atleast_1d(np.asarray(p_t, dtype=float))
     labels, logits = np.zeros(len(p_t), dtype=int), np.log(np.stack([p_t, 1 - p_t], axis=1))
     ce = celib.sparse_categorical_cross_entropy(labels, logits, from_logits=True, reduction="none")
-    fl = celib.focal_loss(labels, logits, gamma=gamma, reduction="none")
-    g = (celib.focal_loss_grad(labels, logits, gamma=gamma, reduction="none")[:, 0]
-         / celib.softmax_cross_entropy_grad(labels, logits, reduction="none")[:, 0])
+    fl = celib.focal_loss(labels, logits, gamma=gamma, reduction="none", from_logits=True)
+    g = (celib.focal_loss_grad(labels, logits, gamma=gamma, reduction="none",
+                               from_logits=True)[:, 0]
+         / celib.softmax_cross_entropy_grad(labels, logits, reduction="none",
+                                           from_logits=True)[:, 0])
     return ce, fl, g
 
 
@@ -443,8 +446,8 @@ class _Training:
                     idx = order[start:start + cls.BATCH]
                     lr = lr0 * 0.5 * (1 + np.cos(np.pi * step / total))
                     Z = X_tr[idx] @ W + b
-                    G = (celib.softmax_cross_entropy_grad(y_tr[idx], Z) if loss == "CE"
-                         else celib.mse_softmax_grad(Y[idx], Z))
+                    G = (celib.softmax_cross_entropy_grad(y_tr[idx], Z, from_logits=True) if loss == "CE"
+                         else celib.mse_softmax_grad(Y[idx], Z, from_logits=True))
                     W = W - lr * X_tr[idx].T @ G
                     b = b - lr * G.sum(axis=0)
                     step += 1

@@ -11,8 +11,8 @@ skipped.
 
 from __future__ import annotations
 
+import functools
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -45,7 +45,9 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
+@functools.lru_cache(maxsize=None)
 def _soup(path: Path) -> BeautifulSoup:
+    """A built page, parsed once (a lesson page is ~1 MB); callers never modify it."""
     return BeautifulSoup(path.read_text(encoding="utf8"), "html.parser")
 
 
@@ -77,6 +79,11 @@ def page_solutions(soup) -> dict[str, list[str]]:
     return found
 
 
+@functools.lru_cache(maxsize=None)
+def instructor_outside(lesson: str) -> str:
+    return outside_solutions_text(_soup(INSTRUCTOR / "chapters" / f"{lesson}.html"))
+
+
 def outside_solutions_text(soup) -> str:
     soup = BeautifulSoup(str(soup), "html.parser")
     for div in soup.find_all(_is_solution):
@@ -102,7 +109,7 @@ def test_no_solution_text_code_or_output_in_the_student_page(builds, lesson):
     instructor = _soup(INSTRUCTOR / "chapters" / f"{lesson}.html")
     student_page = _soup(STUDENT / "chapters" / f"{lesson}.html")
     solutions = page_solutions(instructor)
-    outside = outside_solutions_text(instructor)
+    outside = instructor_outside(lesson)
     student_text = page_text(student_page)
     assert not student_page.find_all(_is_solution), "a solution block is left in the student page"
     checked = 0
@@ -183,15 +190,14 @@ def test_student_pdf_has_exercises_and_no_solutions(builds):
     assert flat.count("Exercise 1.1") >= 1 and "Exercise 10.1" in flat
     # the solutions' code lines (as in the notebooks) are nowhere in the PDF
     removed = json.loads((ROOT / "_build" / "student" / "removed.json").read_text("utf8"))
-    instructor_outside = "\n".join(outside_solutions_text(_soup(INSTRUCTOR / "chapters" / f"{n}.html"))
-                                   for n in LESSONS)
+    outside = "\n".join(instructor_outside(n) for n in LESSONS)
     checked = 0
     for records in removed.values():
         for record in records:
             for code in record["code"]:
                 for line in code.splitlines():
                     line = _norm(line)
-                    if len(line) >= 24 and len(line) <= 70 and line not in instructor_outside:
+                    if len(line) >= 24 and len(line) <= 70 and line not in outside:
                         assert line not in flat, f"{record['label']}: {line!r} in the student PDF"
                         checked += 1
     assert checked > 50

@@ -36,6 +36,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,9 +98,20 @@ def without_top_level_asserts(source: str) -> tuple[str, list[str]]:
 
 
 def output_lines(outputs: list[dict], clean) -> list[str]:
-    """What a cell showed, as comparable text lines (images are compared by their text fallback)."""
-    lines: list[str] = []
+    """What a cell showed, as comparable text lines (images are compared by their text fallback).
+
+    Consecutive pieces of one stream are joined first: the kernel may split one printed line
+    into two stream messages, as nbval and nbformat know.
+    """
+    merged: list[dict] = []
     for out in outputs:
+        if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == out.get("name")):
+            merged[-1] = dict(merged[-1], text="".join(merged[-1]["text"]) + "".join(out["text"]))
+        else:
+            merged.append(out)
+    lines: list[str] = []
+    for out in merged:
         kind = out.get("output_type")
         if kind == "stream":
             text = "".join(out.get("text", ""))
@@ -166,7 +178,11 @@ def execute(nb, cwd: Path, timeout: int):
 
     env_note = {"CELIB_EXPLORER": "static", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     os.environ.update(env_note)
-    client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+    from jupyter_client.manager import KernelManager
+
+    # IPC sockets, not TCP ports: on a shared machine a port can be taken between choice and bind
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(tempfile.mkdtemp()) / "kernel"))
+    client = nbclient.NotebookClient(nb, km=km, timeout=timeout, allow_errors=True,
                                      resources={"metadata": {"path": str(cwd)}})
     client.execute()
     return nb
@@ -183,6 +199,11 @@ def report(notebook: Path, claims: list[Claim], setup_removed: list[str], setup_
         "releases in `.venv-drift` (PyTorch stays at its pinned CPU build) and compared with the outputs",
         "stored in the notebook (the pinned releases').",
         "",
+        "The stored outputs stand for the pinned releases only where `make test` passes on this",
+        "checkout (nbval re-runs the appendix there): otherwise a difference below may be the",
+        "notebook's own staleness (e.g. a celib change since it was executed), not a framework's drift.",
+        "The executed copy is beside this report (`appendix_frameworks.ipynb`).",
+        "",
         f"**{counts['unchanged']} of {len(claims)} claims unchanged, {counts['changed']} changed, "
         f"{counts['failed']} failed.**",
         "",
@@ -194,7 +215,8 @@ def report(notebook: Path, claims: list[Claim], setup_removed: list[str], setup_
     for name in FRAMEWORKS + ("numpy", "scipy", "scikit-learn"):
         pinned = pins.get(name, "(requirements.txt)")
         now_v = installed(name)
-        mark = "" if now_v == pinned or pinned.startswith("(") else " (new)"
+        same = now_v.split("+")[0] == pinned.split("+")[0]  # torch 2.13.0 is installed as 2.13.0+cpu
+        mark = "" if same or pinned.startswith("(") else " (new)"
         out.append(f"| {name} | {pinned} | {now_v}{mark} |")
     out += ["", f"The setup's version pins, left out of this run: {len(setup_removed)} `assert` statement(s)."]
     if setup_errors:
@@ -216,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebook", type=Path)
     parser.add_argument("report", type=Path)
     parser.add_argument("--timeout", type=int, default=1800)
+    parser.add_argument("--executed", type=Path,
+                        help="judge this already executed copy (e.g. a previous run's) instead of executing")
     args = parser.parse_args(argv)
 
     import nbformat
@@ -227,10 +251,13 @@ def main(argv: list[str] | None = None) -> int:
     for i in setup:
         fresh.cells[i].source, dropped = without_top_level_asserts(fresh.cells[i].source)
         removed += dropped
-    for cell in fresh.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-    execute(fresh, args.notebook.resolve().parent, args.timeout)
+    if args.executed:
+        fresh = nbformat.read(args.executed, as_version=4)
+    else:
+        for cell in fresh.cells:
+            if cell.cell_type == "code":
+                cell.outputs = []
+        execute(fresh, args.notebook.resolve().parent, args.timeout)
 
     subs = sanitizers()
 
@@ -244,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     for claim in claims:
         judge(claim, stored.cells, fresh.cells, clean)
     args.report.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(fresh, args.report.parent / args.notebook.name)
     args.report.write_text(report(args.notebook, claims, removed, setup_errors))
     (args.report.with_suffix(".json")).write_text(json.dumps(
         [{"label": c.label, "title": c.title, "result": c.result} for c in claims], indent=1))

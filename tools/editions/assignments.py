@@ -139,6 +139,8 @@ def task_text(ex, root: Path = ROOT) -> str:
                           src, re.M | re.S)
             if m:
                 body = "\n".join(ln for ln in m.group(1).splitlines() if not ln.startswith(":"))
+                # MyST roles ({term}`logits <logit>`, {doc}`...`) read as plain text in Jupyter
+                body = re.sub(r"\{[\w:-]+\}`([^`<]*?)\s*(?:<[^>`]*>)?`", r"\1", body)
                 return body.strip()
     return (f"Write `{ex.signature}`, which returns the {ex.quantity}. The docstring below says "
             "what it computes; the tests compare your result with `celib` on chosen and "
