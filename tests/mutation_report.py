@@ -6,9 +6,10 @@ tests" counts as a survivor: no test touched the mutated line). Mutants not reac
 time budget are reported as "not checked" and left out of the score.
 
 Equivalent mutants are survivors that no correct test can kill, because nothing a caller can
-observe changes. They are listed in EQUIVALENT below, each with the text its diff must contain
-and the reason; an entry counts only if the surviving mutant's diff (read from mutants/) still
-contains that text, so a renumbering after a source change cannot excuse a different mutant.
+observe changes. They are listed in EQUIVALENT below by function, with the text the mutant's added line must contain and
+the reason; an entry covers a surviving mutant of that function only if its diff (read from
+mutants/) contains that text, so the list survives mutmut's renumbering after a source change
+and still cannot excuse a different mutation.
 A second list, PRECISION_ONLY, holds mutants that compute an intermediate in a wider dtype
 (float64 instead of the input's float32, or float32/None instead of float16's float32): the
 result is rounded to the same dtype and differs by at most about an ulp, within every accuracy
@@ -43,76 +44,98 @@ _ERRSTATE = ("_row_sums sets the same np.errstate in every thread that runs it, 
              " included, so the outer context changes nothing")
 _TILES = ("performance only: the tile count only caps the number of threads; the shared tile"
           " counter hands out every tile until the rows run out")
+_POOL_SIZE = ("a larger pool only has idle threads: each call submits exactly threads - 1 tasks"
+              " (the calling thread takes the rest)")
+_THREAD_NAME = ("cosmetic: the worker threads' name, seen only by debuggers and profilers; nothing"
+                " depends on it")
+_FORMAT = ("every caller puts the value in an f-string, and a NumPy scalar formats through the"
+           " Python scalar (f\"{np.float32(1.1)}\" is 1.100000023841858): .item() changes nothing shown")
 _SWALLOWED = ("the fast path's label check only decides whether to fall back: its error is"
               " swallowed and the general path raises its own message, so the name never shows")
 
-#: (mutant name, text its diff's added line must contain, reason). Verified against mutants/.
+#: (function as mutmut names it, text the mutant's added line must contain, reason).
 EQUIVALENT: list[tuple[str, str, str]] = [
-    ("celib._kernels.x_num_threads__mutmut_6", "max(2, min(cpus, 8))", _THREADS),
-    ("celib._kernels.x_num_threads__mutmut_11", "min(cpus, 9)", _THREADS),
-    ("celib._kernels.x_row_logsumexp__mutmut_4", "and False else 1", _THREADS),
-    ("celib._kernels.x_row_logsumexp__mutmut_5", "or True else 1", _THREADS),
-    ("celib._kernels.x_row_logsumexp__mutmut_6", "z.size > MIN_PARALLEL_ELEMENTS", _THREADS),
-    ("celib._kernels.x_row_logsumexp__mutmut_7", "MIN_PARALLEL_ELEMENTS else 2", _THREADS),
-    ("celib._kernels.x_row_logsumexp__mutmut_27", 'np.errstate(over=None, invalid="ignore")', _ERRSTATE),
-    ("celib._kernels.x_row_logsumexp__mutmut_28", 'np.errstate(over="ignore", invalid=None)', _ERRSTATE),
-    ("celib._kernels.x_row_logsumexp__mutmut_29", 'np.errstate(invalid="ignore")', _ERRSTATE),
-    ("celib._kernels.x_row_logsumexp__mutmut_30", 'np.errstate(over="ignore", )', _ERRSTATE),
-    ("celib._kernels.x_row_logsumexp__mutmut_58", "+(-n_rows // tile_rows)", _TILES),
-    ("celib._kernels.x_row_logsumexp__mutmut_59", "-(-n_rows / tile_rows)", _TILES),
-    ("celib._kernels.x_row_logsumexp__mutmut_60", "-(+n_rows // tile_rows)", _TILES),
-    ("celib._kernels.x_row_logsumexp__mutmut_68", "(S > np.sqrt(info.tiny))",
+    ("celib._kernels.x_num_threads", "max(2, min(cpus, 8))", _THREADS),
+    ("celib._kernels.x_num_threads", "min(cpus, 9)", _THREADS),
+    ("celib._kernels.x_row_logsumexp", "and False else 1", _THREADS),
+    ("celib._kernels.x_row_logsumexp", "or True else 1", _THREADS),
+    ("celib._kernels.x_row_logsumexp", "z.size > MIN_PARALLEL_ELEMENTS", _THREADS),
+    ("celib._kernels.x_row_logsumexp", "MIN_PARALLEL_ELEMENTS else 2", _THREADS),
+    ("celib._kernels.x_row_logsumexp", 'np.errstate(over=None, invalid="ignore")', _ERRSTATE),
+    ("celib._kernels.x_row_logsumexp", 'np.errstate(over="ignore", invalid=None)', _ERRSTATE),
+    ("celib._kernels.x_row_logsumexp", 'np.errstate(invalid="ignore")', _ERRSTATE),
+    ("celib._kernels.x_row_logsumexp", 'np.errstate(over="ignore", )', _ERRSTATE),
+    ("celib._kernels.x_row_logsumexp", "+(-n_rows // tile_rows)", _TILES),
+    ("celib._kernels.x_row_logsumexp", "-(-n_rows / tile_rows)", _TILES),
+    ("celib._kernels.x_row_logsumexp", "-(+n_rows // tile_rows)", _TILES),
+    ("celib._kernels.x_row_logsumexp", "(S > np.sqrt(info.tiny))",
      "a row sum exactly at sqrt(tiny) is computed correctly by both formulas (the boundary is"
      " inside both their safe ranges)"),
-    ("celib._kernels.x_row_logsumexp__mutmut_70", "(S < info.max)",
+    ("celib._kernels.x_row_logsumexp", "(S < info.max)",
      "a row sum exactly equal to the dtype's largest number is finite: both formulas are exact there"),
-    ("celib._kernels.x__shifted_rows__mutmut_6", "range(0, rows.size, )",
+    ("celib._kernels.x__shifted_rows", "range(0, rows.size, )",
      "performance only: step 1 recomputes overlapping slices of the same rows with the same values"),
-    ("celib._kernels.x_softmax_cross_entropy_grad__mutmut_7", "check_labels(raw, None, n_classes)", _SWALLOWED),
-    ("celib._kernels.x_softmax_cross_entropy_grad__mutmut_12", '"XXlabels_or_onehotXX"', _SWALLOWED),
-    ("celib._kernels.x_softmax_cross_entropy_grad__mutmut_13", '"LABELS_OR_ONEHOT"', _SWALLOWED),
-    ("celib._validate.x__first__mutmut_5", 'hasattr(value, "item")) or True',
+    ("celib._kernels.x_softmax_cross_entropy_grad", "check_labels(raw, None, n_classes)", _SWALLOWED),
+    ("celib._kernels.x_softmax_cross_entropy_grad", '"XXlabels_or_onehotXX"', _SWALLOWED),
+    ("celib._kernels.x_softmax_cross_entropy_grad", '"LABELS_OR_ONEHOT"', _SWALLOWED),
+    ("celib._kernels.x__executor", "_pool._max_workers <= workers",
+     "performance only: a pool of the same size is replaced by a new one; every call still gets its"
+     " tiles computed the same way"),
+    ("celib._kernels.x__executor", "ThreadPoolExecutor(max_workers=None,", _POOL_SIZE),
+    ("celib._kernels.x__executor", 'ThreadPoolExecutor(thread_name_prefix="celib-kernel")', _POOL_SIZE),
+    ("celib._kernels.x__executor", "thread_name_prefix=None)", _THREAD_NAME),
+    ("celib._kernels.x__executor", "ThreadPoolExecutor(max_workers=workers, )", _THREAD_NAME),
+    ("celib._kernels.x__executor", '"XXcelib-kernelXX"', _THREAD_NAME),
+    ("celib._kernels.x__executor", '"CELIB-KERNEL"', _THREAD_NAME),
+    ("celib._validate.x__first", 'hasattr(value, "item")) and False', _FORMAT),
+    ("celib._validate.x__first", 'hasattr(None, "item")', _FORMAT),
+    ("celib._validate.x__first", 'hasattr(value, "XXitemXX")', _FORMAT),
+    ("celib._validate.x__first", 'hasattr(value, "ITEM")', _FORMAT),
+    ("celib._kernels.x_row_logsumexp", "np.log(S.astype(None))", "astype(None) is astype(float64)"),
+    ("celib._kernels.x__shifted_rows", "s[:, 0].astype(None)", "astype(None) is astype(float64)"),
+    ("celib._validate.x__first", 'hasattr(value, "item")) or True',
      "every value taken from a NumPy array has .item(): the condition is always true"),
-    ("celib.grad.x_focal_loss_grad__mutmut_42", "np.take_along_axis(log_p, y[..., None], )",
+    ("celib.grad.x_focal_loss_grad", "np.take_along_axis(log_p, y[..., None], )",
      "np.take_along_axis defaults to axis=-1 since NumPy 2.3 (requirements.txt pins 2.4)"),
-    ("celib.grad.x_binary_focal_loss_grad__mutmut_70", "np.where(p > 0, log_p, 1)",
+    ("celib.grad.x_binary_focal_loss_grad", "np.where(p > 0, log_p, 1)",
      "the fallback value is multiplied by p, which is 0 exactly where it is used"),
-    ("celib.grad.x_binary_focal_loss_grad__mutmut_94", "one_minus_p > 0, log_1mp, 1)",
+    ("celib.grad.x_binary_focal_loss_grad", "one_minus_p > 0, log_1mp, 1)",
      "the fallback value is multiplied by 1 - p, which is 0 exactly where it is used"),
-    ("celib.losses.x_inverse_frequency_weights__mutmut_31", "counts.astype(None)",
+    ("celib.losses.x_inverse_frequency_weights", "counts.astype(None)",
      "astype(None) is astype(float64)"),
 ]
 
 _WIDER = "an intermediate in float64 (None) instead of the prediction's dtype"
-#: (mutant name, text its diff's added line must contain, what widens). Verified against mutants/.
+#: (function as mutmut names it, text the mutant's added line must contain, what widens).
 PRECISION_ONLY: list[tuple[str, str, str]] = [
-    ("celib._kernels.x_row_logsumexp__mutmut_17", "S = np.empty(n_rows, None)", "the row sums in float64"),
-    ("celib._kernels.x_row_logsumexp__mutmut_19", "S = np.empty(n_rows, )", "the row sums in float64"),
-    ("celib._kernels.x_row_logsumexp__mutmut_22", "sx = np.empty(n_rows, None)",
+    ("celib._kernels.x_row_logsumexp", "S = np.empty(n_rows, None)", "the row sums in float64"),
+    ("celib._kernels.x_row_logsumexp", "S = np.empty(n_rows, )", "the row sums in float64"),
+    ("celib._kernels.x_row_logsumexp", "sx = np.empty(n_rows, None)",
      "the finiteness sums in float64 (a float32 overflow of the sum, which only sends a row to the"
      " general path, no longer happens; both paths give the same loss)"),
-    ("celib._kernels.x_row_logsumexp__mutmut_24", "sx = np.empty(n_rows, )", "the finiteness sums in float64"),
-    ("celib.grad.x_mse_sigmoid_grad__mutmut_15", 'as_float_array(y_true, "y_true", None)', _WIDER),
-    ("celib.grad.x_mse_sigmoid_grad__mutmut_18", 'as_float_array(y_true, "y_true", )', _WIDER),
-    ("celib.grad.x_mse_softmax_grad__mutmut_22", 'as_float_array(y_true, "y_true", None)', _WIDER),
-    ("celib.grad.x_mse_softmax_grad__mutmut_25", 'as_float_array(y_true, "y_true", )', _WIDER),
-    ("celib.grad.x_focal_loss_grad__mutmut_85", "focal_alpha(alpha, num_classes, None)", _WIDER),
-    ("celib.grad.x_focal_loss_grad__mutmut_101", "_onehot(y, num_classes, None)", _WIDER),
-    ("celib.grad.x_binary_focal_loss_grad__mutmut_23", 'probabilities(y_true, "y_true", None', _WIDER),
-    ("celib.losses.x__pos_weight__mutmut_4", 'as_float_array(pos_weight, "pos_weight", None)', _WIDER),
-    ("celib.losses.x__pos_weight__mutmut_7", 'as_float_array(pos_weight, "pos_weight", )', _WIDER),
-    ("celib.losses.x_binary_focal_loss__mutmut_23", 'probabilities(y_true, "y_true", None', _WIDER),
-    ("celib.losses.x_mean_squared_error__mutmut_16", 'as_float_array(y_true, "y_true", None)', _WIDER),
-    ("celib.losses.x_mean_squared_error__mutmut_19", 'as_float_array(y_true, "y_true", )', _WIDER),
-    ("celib.losses.x_mean_squared_error__mutmut_34", "work = None", "the squared errors in float64"),
-    ("celib.losses.x_mean_squared_error__mutmut_35", "work_dtype(None)", "the squared errors in float64"),
-    ("celib.losses.x_mean_squared_error__mutmut_39", "pred.astype(None)", "the squared errors in float64"),
-    ("celib.losses.x_mean_squared_error__mutmut_40", "y.astype(None)", "the squared errors in float64"),
-    ("celib._validate.x__sum_message__mutmut_45", "p.sum(dtype=None)",
+    ("celib._kernels.x_row_logsumexp", "sx = np.empty(n_rows, )", "the finiteness sums in float64"),
+    ("celib.grad.x_mse_sigmoid_grad", 'as_float_array(y_true, "y_true", None)', _WIDER),
+    ("celib.grad.x_mse_sigmoid_grad", 'as_float_array(y_true, "y_true", )', _WIDER),
+    ("celib.grad.x_mse_softmax_grad", 'as_float_array(y_true, "y_true", None)', _WIDER),
+    ("celib.grad.x_mse_softmax_grad", 'as_float_array(y_true, "y_true", )', _WIDER),
+    ("celib.grad.x_focal_loss_grad", "focal_alpha(alpha, num_classes, None)", _WIDER),
+    ("celib.grad.x_focal_loss_grad", "_onehot(y, num_classes, None)", _WIDER),
+    ("celib.grad.x_binary_cross_entropy_grad", 'probabilities(y_true, "y_true", None', _WIDER),
+    ("celib.grad.x_binary_focal_loss_grad", 'probabilities(y_true, "y_true", None', _WIDER),
+    ("celib.losses.x__pos_weight", 'as_float_array(pos_weight, "pos_weight", None)', _WIDER),
+    ("celib.losses.x__pos_weight", 'as_float_array(pos_weight, "pos_weight", )', _WIDER),
+    ("celib.losses.x_binary_focal_loss", 'probabilities(y_true, "y_true", None', _WIDER),
+    ("celib.losses.x_mean_squared_error", 'as_float_array(y_true, "y_true", None)', _WIDER),
+    ("celib.losses.x_mean_squared_error", 'as_float_array(y_true, "y_true", )', _WIDER),
+    ("celib.losses.x_mean_squared_error", "work = None", "the squared errors in float64"),
+    ("celib.losses.x_mean_squared_error", "work_dtype(None)", "the squared errors in float64"),
+    ("celib.losses.x_mean_squared_error", "pred.astype(None)", "the squared errors in float64"),
+    ("celib.losses.x_mean_squared_error", "y.astype(None)", "the squared errors in float64"),
+    ("celib._validate.x__sum_message", "p.sum(dtype=None)",
      "a table's total summed in its own dtype (float32: within 2 ulps of the float64 total, against a"
      " tolerance of 8 ulps for 4 entries); only the wording of an error message can change, and only"
      " for a total within 2 ulps of the tolerance"),
-    ("celib._validate.x_check_joint__mutmut_3", "p.sum(dtype=None)",
+    ("celib._validate.x_check_joint", "p.sum(dtype=None)",
      "a joint table's total summed in its own dtype: the accept/refuse decision can only change for a"
      " total within a few ulps of the tolerance, which is itself a multiple of the summation error"),
 ]
@@ -143,11 +166,14 @@ def mutant_diff(name: str, root: Path = Path("mutants")) -> list[str]:
 
 
 def _classify(survivors: list[str], table: list[tuple[str, str, str]], root: Path) -> dict[str, str]:
-    """The survivors that ``table`` explains (name and diff text both match), with the reason."""
+    """The survivors that ``table`` explains (function and diff text both match), with the reason."""
     out = {}
-    for name, text, reason in table:
-        if name in survivors and any(text in line for line in mutant_diff(name, root)):
-            out[name] = reason
+    for name in survivors:
+        function = name.rsplit("__mutmut_", 1)[0]
+        for entry, text, reason in table:
+            if entry == function and any(text in line for line in mutant_diff(name, root)):
+                out[name] = reason
+                break
     return out
 
 

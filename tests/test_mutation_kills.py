@@ -93,6 +93,9 @@ def raises_exactly(exc, message: str):
     # grad.binary_focal_loss_grad 22, 28, 29; losses.binary_focal_loss 22, 28, 29
     (lambda: celib.binary_focal_loss_grad([2.0], [0.5]), "y_true must be probabilities in [0, 1]; got 2.0 at index 0"),
     (lambda: celib.binary_focal_loss([2.0], [0.5]), "y_true must be probabilities in [0, 1]; got 2.0 at index 0"),
+    # grad.binary_cross_entropy_grad 9, 12, 13, 22, 28
+    (lambda: celib.binary_cross_entropy_grad([1.0], [0.3], label_smoothing=1.5), "label_smoothing must be in [0, 1]; got 1.5"),
+    (lambda: celib.binary_cross_entropy_grad([2.0], [0.3]), "y_true must be probabilities in [0, 1]; got 2.0 at index 0"),
     # _validate.check_joint 17
     (lambda: celib.joint_entropy([[0.5, -0.1], [0.2, 0.4]]), "pxy must be probabilities in [0, 1]; got -0.1 at index (0, 1)"),
 ])
@@ -117,9 +120,9 @@ def test_shape_errors_name_both_arguments(call, shapes):
 
 def test_a_target_of_fewer_dimensions_is_reported_with_its_own_shape():
     # grad.mse_softmax_grad 30: the class axis of y_true is moved only when it has one to move;
-    # a (2, 3) target for (2, 4, 3) predictions with axis=1 is reported as the user passed it
+    # a (2, 3) target for (4, 2, 3) predictions with the class axis first is reported as passed
     with raises_exactly(ValueError, "y_true has shape (2, 3) but y_pred has shape (2, 3, 4); they must match exactly"):
-        celib.mse_softmax_grad(np.zeros((2, 3)), np.full((2, 4, 3), 0.25), axis=1)
+        celib.mse_softmax_grad(np.zeros((2, 3)), np.full((4, 2, 3), 0.25), axis=0)
 
 
 def test_mse_softmax_grad_says_why_it_has_no_per_element_reduction():
@@ -307,9 +310,15 @@ def test_row_logsumexp_returns_the_log_sum_exp_of_every_row(dtype):
     np.testing.assert_allclose(grad, softmax, rtol=64 * np.finfo(dtype).eps, atol=float(np.finfo(dtype).tiny))
 
 
-def test_messages_show_the_stored_value_exactly():
-    # _validate._first 4, 6, 10, 11: the offending value is printed as the number actually
-    # stored (float32 1.1 is 1.100000023841858), not a shortest repr that hides the rounding
-    with raises_exactly(ValueError, "y_pred must be probabilities in [0, 1]; got 1.100000023841858 at index 0"
-                                    " (if these are logits, pass from_logits=True)"):
-        celib.binary_cross_entropy([1.0], np.array([1.1], np.float32))
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="found by mutation testing (grad.binary_focal_loss_grad 52): with gamma = 0 the"
+                          " binary focal loss and its gradient are NaN at q exactly 0 or 1 (0 * log 0 inside"
+                          " exp(gamma * log(1 - q)), hidden by np.errstate); losses.py and grad.py belong"
+                          " to the porters branch, so the fix is theirs")
+def test_binary_focal_with_gamma_zero_is_binary_cross_entropy_at_probabilities_0_and_1():
+    t, q = np.array([1.0, 0.0, 1.0, 0.0]), np.array([1.0, 0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(celib.binary_focal_loss_grad(t, q, gamma=0.0, reduction="none"),
+                                  celib.binary_cross_entropy_grad(t, q, reduction="none"))
+    np.testing.assert_array_equal(celib.binary_focal_loss(t, q, gamma=0.0, reduction="none"),
+                                  celib.binary_cross_entropy(t, q, reduction="none"))
