@@ -61,6 +61,14 @@ EQUIVALENT: list[tuple[str, str, str]] = [
     ("celib._kernels.x_row_logsumexp", "or True else 1", _THREADS),
     ("celib._kernels.x_row_logsumexp", "z.size > MIN_PARALLEL_ELEMENTS", _THREADS),
     ("celib._kernels.x_row_logsumexp", "MIN_PARALLEL_ELEMENTS else 2", _THREADS),
+    ("celib._kernels.x_row_cross_entropy", "and False else 1", _THREADS),
+    ("celib._kernels.x_row_cross_entropy", "or True else 1", _THREADS),
+    ("celib._kernels.x_row_cross_entropy", "z.size > MIN_PARALLEL_ELEMENTS", _THREADS),
+    ("celib._kernels.x_row_cross_entropy", "MIN_PARALLEL_ELEMENTS else 2", _THREADS),
+    ("celib._kernels.x_row_cross_entropy", 'np.errstate(over=None, invalid="ignore")', _ERRSTATE),
+    ("celib._kernels.x_row_cross_entropy", 'np.errstate(over="ignore", invalid=None)', _ERRSTATE),
+    ("celib._kernels.x_row_cross_entropy", 'np.errstate(invalid="ignore")', _ERRSTATE),
+    ("celib._kernels.x_row_cross_entropy", 'np.errstate(over="ignore", )', _ERRSTATE),
     ("celib._kernels.x_row_logsumexp", 'np.errstate(over=None, invalid="ignore")', _ERRSTATE),
     ("celib._kernels.x_row_logsumexp", 'np.errstate(over="ignore", invalid=None)', _ERRSTATE),
     ("celib._kernels.x_row_logsumexp", 'np.errstate(invalid="ignore")', _ERRSTATE),
@@ -109,6 +117,10 @@ _WIDER = "an intermediate in float64 (None) instead of the prediction's dtype"
 #: (function as mutmut names it, text the mutant's added line must contain, what widens).
 PRECISION_ONLY: list[tuple[str, str, str]] = [
     ("celib._kernels.x_row_logsumexp", "S = np.empty(n_rows, None)", "the row sums in float64"),
+    ("celib._kernels.x_row_cross_entropy", "R = np.empty(n_rows, None)", "the sums over the other classes in float64"),
+    ("celib._kernels.x_row_cross_entropy", "R = np.empty(n_rows, )", "the sums over the other classes in float64"),
+    ("celib._kernels.x_row_cross_entropy", "sx = np.empty(n_rows, None)", "the finiteness sums in float64"),
+    ("celib._kernels.x_row_cross_entropy", "sx = np.empty(n_rows, )", "the finiteness sums in float64"),
     ("celib._kernels.x_row_logsumexp", "S = np.empty(n_rows, )", "the row sums in float64"),
     ("celib._kernels.x_row_logsumexp", "sx = np.empty(n_rows, None)",
      "the finiteness sums in float64 (a float32 overflow of the sum, which only sends a row to the"

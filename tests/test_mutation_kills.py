@@ -108,6 +108,8 @@ def test_value_errors_name_the_argument(call, message):
     # grad.mse_sigmoid_grad 23, 24, 29-32; grad.binary_focal_loss_grad 32, 33, 38-41;
     # losses.binary_focal_loss 32, 38, 39; grad.mse_softmax_grad 42, 43, 48-51
     (lambda: celib.mse_sigmoid_grad([0.0, 1.0], [0.1, 0.2, 0.3]), ((2,), (3,))),
+    # grad.binary_cross_entropy_grad 32, 33, 38-41
+    (lambda: celib.binary_cross_entropy_grad([0.0, 1.0], [0.1, 0.2, 0.3]), ((2,), (3,))),
     (lambda: celib.binary_focal_loss_grad([0.0, 1.0], [0.5]), ((2,), (1,))),
     (lambda: celib.binary_focal_loss([0.0, 1.0], [0.5]), ((2,), (1,))),
     (lambda: celib.mse_softmax_grad([[1.0, 0.0]], [[0.2, 0.3, 0.5]]), ((1, 2), (1, 3))),
