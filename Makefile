@@ -142,14 +142,21 @@ clean:
 # the fast celib tests, within a time budget (seconds; 0 = no limit). Not part of `make test`: a full
 # run takes tens of minutes on two cores. mutmut and its dependencies come from
 # requirements-mutation.txt; the score and the surviving mutants are written to mutants/score.txt.
+# MUTATION_CHILDREN: parallel test processes (1 leaves the other core to everyone else).
+# MUTATION_KEEP=1 keeps mutants/ from the last run: mutmut then tests only the mutants it has no
+# verdict for yet (a run stopped by the budget continues), and reruns the lot if the test selection
+# in pyproject.toml changed.
 MUTATION_BUDGET ?= 3600
+MUTATION_CHILDREN ?= 1
+MUTATION_KEEP ?= 0
 .PHONY: mutation
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-mutation.txt -c requirements.txt
-	rm -rf mutants
+	if [ "$(MUTATION_KEEP)" != 1 ]; then rm -rf mutants; fi
 	@start=$$(date +%s); \
-	if [ "$(MUTATION_BUDGET)" = 0 ]; then $(BIN)/mutmut run --max-children 2; \
-	else timeout $(MUTATION_BUDGET) $(BIN)/mutmut run --max-children 2 || echo "mutmut stopped by the budget or failed (status $$?)"; fi; \
+	if [ "$(MUTATION_BUDGET)" = 0 ]; then nice -n 19 $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN); \
+	else timeout $(MUTATION_BUDGET) nice -n 19 $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) \
+	    || echo "mutmut stopped by the budget or failed (status $$?)"; fi; \
 	echo "mutmut ran for $$(( $$(date +%s) - start )) s" > mutants/elapsed.txt
 	$(BIN)/python tests/mutation_report.py
 

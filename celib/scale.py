@@ -25,6 +25,12 @@ the same loss without ever holding that array:
 Tiles are at most ``chunk_size`` tokens by ``chunk_size`` vocabulary entries, so the extra memory
 is about ``chunk_size**2`` numbers whatever ``N`` and ``V`` are. Row statistics (running maximum
 and sum) are kept in float64 even for float32 inputs: they are only ``N`` numbers each.
+
+The running sum leaves out the target's own term, so that a small loss keeps its relative
+accuracy: the loss is taken as ``log1p(R * exp(m - z_y))`` with ``R`` the sum of
+``exp(z_j - m)`` over the *other* entries, as in :func:`~celib.losses.sparse_categorical_cross_entropy`.
+Written as ``ln(1 + R)`` it would round to 0 once ``R`` is below the precision (float32
+logits ``(17, 0, 0)``, target 0: 0 instead of 8.3e-8).
 """
 
 from __future__ import annotations
@@ -141,36 +147,67 @@ def _row_weights(keep: np.ndarray, reduction: str) -> np.ndarray:
 
 
 class _OnlineLSE:
-    """Running maximum ``m`` and rescaled running sum ``s = sum_j exp(z_j - m)`` for a block of rows.
+    """Running maximum ``m`` and rescaled running sum ``s = sum_{j != y} exp(z_j - m)`` for a block of rows.
 
     Feeding chunks :math:`z^{(1)}, z^{(2)}, \\dots` of each row in turn, the update is
 
     .. math::
 
         m' = \\max(m, \\max_j z^{(k)}_j), \\qquad
-        s' = s\\, e^{m - m'} + \\sum_j e^{z^{(k)}_j - m'}
+        s' = s\\, e^{m - m'} + \\sum_{j \\ne y} e^{z^{(k)}_j - m'}
 
-    and at the end :math:`\\operatorname{LSE} = m + \\ln s` (Milakov & Gimelshein 2018). Every
-    exponent is <= 0, so nothing overflows, and ``s >= 1`` after the first chunk.
+    (Milakov & Gimelshein 2018). The maximum runs over every entry, the target's included, so
+    every exponent is <= 0 and nothing overflows; the sum leaves the target out (see
+    :func:`_row_losses`), so it may be 0 (a vocabulary of one, or others far below the target).
     """
 
     def __init__(self, rows: int):
         self.m = np.full(rows, -np.inf)
         self.s = np.zeros(rows)
 
-    def update(self, tile: np.ndarray, tile_max: np.ndarray) -> None:
-        """Absorb one chunk; ``tile`` (rows, chunk) is overwritten with ``exp(tile - m')``."""
+    def update(self, tile: np.ndarray, tile_max: np.ndarray, target_rows: np.ndarray,
+               target_cols: np.ndarray) -> None:
+        """Absorb one chunk; ``tile`` (rows, chunk) is overwritten with ``exp(tile - m')``.
+
+        ``tile[target_rows, target_cols]`` are the targets that fall in this chunk: they count
+        in the maximum but not in the sum.
+        """
         m_new = np.maximum(self.m, tile_max)
         with np.errstate(invalid="ignore"):  # first chunk: exp(-inf - m') = 0, and s = 0
             self.s *= np.exp(self.m - m_new)
         tile -= m_new.astype(tile.dtype)[:, None]
         np.exp(tile, out=tile)
+        tile[target_rows, target_cols] = 0
         self.s += np.einsum("ij->i", tile)  # summed in the tile's dtype (no float64 copy of it)
         self.m = m_new
 
-    def result(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(m, ln s)``: callers form ``(m - z_y) + ln s``, so that a large ``m`` cancels first."""
-        return self.m, np.log(self.s)
+
+def _row_losses(m: np.ndarray, others: np.ndarray, z_true: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Per-row loss :math:`-\ln \operatorname{softmax}(z)_y` and log-normaliser :math:`\ln s`.
+
+    With :math:`d = m - z_y \ge 0` and :math:`R = \sum_{j \ne y} e^{z_j - m}` (``others``),
+
+    .. math::
+
+        \ell = \ln\bigl(1 + R\, e^{d}\bigr) = \operatorname{log1p}(R\, e^{d}), \qquad
+        \ln s = \ln\bigl(R + e^{-d}\bigr)
+
+    where ``log1p`` keeps every digit of a small loss (a confident, correct row: :math:`d = 0`,
+    :math:`\ell \approx R`). Where :math:`R e^d` overflows, :math:`d` is above 700 and
+    :math:`\ell = d + \ln R` to rounding. ``ln s`` (with the target's term) is what the gradient's
+    softmax :math:`e^{z_j - m} / s` needs. Everything in float64.
+    """
+    d = m - z_true
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        ratio = others * np.exp(d)
+        losses = np.where(np.isfinite(ratio), np.log1p(ratio), d + np.log(others))
+    return losses, np.log(others + np.exp(-d))
+
+
+def _targets_in(safe: np.ndarray, c0: int, c1: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of a row block whose target lies in vocabulary chunk ``[c0, c1)``, and its column there."""
+    rows = np.flatnonzero((safe >= c0) & (safe < c1))
+    return rows, safe[rows] - c0
 
 
 def _finite_max(tile: np.ndarray):
@@ -214,16 +251,20 @@ def chunked_cross_entropy(labels, logits, *, axis: int = -1, chunk_size: int = D
 
     .. math::
 
-        \ell_n = \operatorname{LSE}(z_n) - z_{n, y_n}, \qquad
-        \operatorname{LSE}(z_n) = m_n + \ln s_n
+        \ell_n = \operatorname{LSE}(z_n) - z_{n, y_n}
+              = \operatorname{log1p}\bigl(R_n\, e^{m_n - z_{n, y_n}}\bigr)
 
-    where :math:`m_n` and :math:`s_n` are the running maximum and rescaled running sum after the
-    last chunk (the online softmax of Milakov & Gimelshein 2018):
+    where :math:`m_n` and :math:`R_n` are the running maximum and the rescaled running sum over
+    the entries other than the target after the last chunk (the online softmax of Milakov &
+    Gimelshein 2018):
 
     .. math::
 
         m^{(k)} = \max\big(m^{(k-1)}, \max_{j \in \text{chunk } k} z_j\big), \qquad
-        s^{(k)} = s^{(k-1)} e^{m^{(k-1)} - m^{(k)}} + \sum_{j \in \text{chunk } k} e^{z_j - m^{(k)}}
+        R^{(k)} = R^{(k-1)} e^{m^{(k-1)} - m^{(k)}} + \sum_{j \in \text{chunk } k,\, j \ne y} e^{z_j - m^{(k)}}
+
+    Leaving the target out of the sum and taking ``log1p`` keeps the relative accuracy of a small
+    loss (a confident, correct prediction), which :math:`\ln(1 + R)` would round to 0.
 
     The result equals :func:`~celib.losses.sparse_categorical_cross_entropy` with ``from_logits=True`` to
     float rounding, with the same ``ignore_index`` and reductions; the difference is memory: the
@@ -278,7 +319,7 @@ def chunked_cross_entropy(labels, logits, *, axis: int = -1, chunk_size: int = D
     y, keep = _labels_for(labels, lead, vocab, ignore_index, "the logits' shape without the vocabulary axis")
     rows = z2.shape[0]
     safe = np.where(keep, y, 0)
-    m, log_s = np.empty(rows), np.empty(rows)
+    m, others = np.empty(rows), np.empty(rows)
     z_true = z2[np.arange(rows), safe].astype(np.float64)
     buf = np.empty((min(chunk, rows), min(chunk, vocab)), work)
     for r0 in range(0, rows, chunk):
@@ -291,9 +332,10 @@ def chunked_cross_entropy(labels, logits, *, axis: int = -1, chunk_size: int = D
             tile_max = _finite_max(tile)
             if tile_max is None:
                 v.as_real_array(z, "logits")  # locates the first bad value and raises
-            acc.update(tile, tile_max)
-        m[r0:r1], log_s[r0:r1] = acc.result()
-    return _finish((m - z_true) + log_s, keep, reduction, dtype, lead, ignore_index)
+            acc.update(tile, tile_max, *_targets_in(safe[r0:r1], c0, c1))
+        m[r0:r1], others[r0:r1] = acc.m, acc.s
+    losses, _ = _row_losses(m, others, z_true)
+    return _finish(losses, keep, reduction, dtype, lead, ignore_index)
 
 
 def _linear_inputs(hidden, weight, bias):
@@ -422,7 +464,7 @@ def linear_cross_entropy(labels, hidden, weight, *, bias=None, chunk_size: int =
     safe = np.where(keep, y, 0)
 
     buf = np.empty((min(chunk, rows), min(chunk, vocab)), work)
-    m, log_s = np.empty(rows), np.empty(rows)
+    m, others = np.empty(rows), np.empty(rows)
     z_true = np.zeros(rows)
     for r0 in range(0, rows, chunk):
         r1 = min(r0 + chunk, rows)
@@ -431,29 +473,34 @@ def linear_cross_entropy(labels, hidden, weight, *, bias=None, chunk_size: int =
             c1 = min(c0 + chunk, vocab)
             tile = _logit_tile(h2, w, b, r0, r1, c0, c1, buf)
             # the true class's logit, taken from the same tile the normaliser sees
-            hit = np.flatnonzero((safe[r0:r1] >= c0) & (safe[r0:r1] < c1))
-            z_true[r0 + hit] = tile[hit, safe[r0 + hit] - c0]
+            hit, col = _targets_in(safe[r0:r1], c0, c1)
+            z_true[r0 + hit] = tile[hit, col]
             tile_max = _finite_max(tile)
             if tile_max is None:
                 raise ValueError(
                     "the logits hidden @ weight.T overflowed to inf or nan (hidden and weight are finite"
                     " but their products are too large for the dtype); scale them down or use float64"
                 )
-            acc.update(tile, tile_max)
-        m[r0:r1], log_s[r0:r1] = acc.result()
-    loss = _finish((m - z_true) + log_s, keep, reduction, dtype, lead, ignore_index)
+            acc.update(tile, tile_max, hit, col)
+        m[r0:r1], others[r0:r1] = acc.m, acc.s
+    losses, log_s = _row_losses(m, others, z_true)
+    loss = _finish(losses, keep, reduction, dtype, lead, ignore_index)
     if not return_grad:
         return loss
 
+    # per row, in the working dtype: c_n and c_n / s_n, with s_n = R_n + e^(z_y - m) the full sum
     scale = _row_weights(keep, reduction)
+    del losses, z_true, others  # the gradient pass needs only m and s: keep its memory small
+    c_n = scale.astype(work)
+    c_over_s = (scale * np.exp(-log_s)).astype(work)
+    del log_s
     g_h = np.zeros(h2.shape, work)
     g_w = np.zeros(w.shape, work)
     g_b = None if b is None else np.zeros(vocab, work)
     for r0 in range(0, rows, chunk):
         r1 = min(r0 + chunk, rows)
         m_r = m[r0:r1].astype(work)[:, None]  # exact: m is one of the tile's own values
-        c_n = scale[r0:r1].astype(work)
-        c_r = (scale[r0:r1] * np.exp(-log_s[r0:r1])).astype(work)[:, None]  # c_n / s_n
+        c_r = c_over_s[r0:r1, None]
         y_r = y[r0:r1]
         for c0 in range(0, vocab, chunk):
             c1 = min(c0 + chunk, vocab)
@@ -462,7 +509,7 @@ def linear_cross_entropy(labels, hidden, weight, *, bias=None, chunk_size: int =
             np.exp(tile, out=tile)
             tile *= c_r  # c_n * softmax: exp(z - m) / s, times the reduction's factor
             hit = np.flatnonzero(keep[r0:r1] & (y_r >= c0) & (y_r < c1))
-            tile[hit, y_r[hit] - c0] -= c_n[hit]  # minus c_n * onehot(y_n)
+            tile[hit, y_r[hit] - c0] -= c_n[r0 + hit]  # minus c_n * onehot(y_n)
             g_h[r0:r1] += tile @ w[c0:c1]
             g_w[c0:c1] += tile.T @ h2[r0:r1]
             if g_b is not None:

@@ -6,12 +6,30 @@ tests/test_accuracy.py; the clip's bound ``1 - eps`` -> ``1`` below; the toleran
 ``C`` by tests/test_validation_tolerance.py (the boundary at C = 1000); the kernel's recompute
 threshold below; the removed ``clip(p, 0, 1)`` no longer exists (nothing is clipped, and
 values outside [0, 1] are refused: tests/test_validation_tolerance.py).
+
+The tests below each state a promise of the library that some mutant broke without any other test
+noticing; the comment names the mutants (``mutmut show NAME`` prints them). The groups:
+
+* error messages name the argument and the fix -- the messages are asserted in full where the
+  wording is the point, otherwise on the argument's name;
+* tolerance boundaries: a sum exactly at the tolerance is accepted, just outside it is refused,
+  and the float32-rounding hint appears exactly up to float32's tolerance;
+* class axes that are not last on 3-D inputs (2-D tests cannot tell ``axis=+1`` from ``-1``);
+* limits at probabilities exactly 0 and 1, where a product ``0 * log 0`` must be taken as 0;
+* defaults that the docstrings promise (gamma = 2, a fast-path gradient scale of 1).
+
+Mutants that no test can kill, because they do not change what any caller can observe, are
+listed with their reasons in tests/mutation_report.py (EQUIVALENT).
 """
 
 from __future__ import annotations
 
+import re
+import warnings
+
 import numpy as np
 import pytest
+from scipy.special import logsumexp
 
 import celib
 from celib import _kernels
@@ -44,3 +62,265 @@ def test_kernel_recomputes_exactly_the_rows_outside_its_safe_range(dtype, monkey
                                                   reduction="none")
     # shifting a row's logits does not change its loss
     np.testing.assert_allclose(got[:3], np.full(3, base[0]), rtol=4 * np.finfo(dtype).eps, atol=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 26, item 7, second round (branch mutation): survivors of `make mutation`
+
+
+def raises_exactly(exc, message: str):
+    """pytest.raises matching the whole message (re.escape: the messages hold brackets and dots)."""
+    return pytest.raises(exc, match="^" + re.escape(message) + "$")
+
+
+# ---------------------------------------------------------------------------------------------
+# error messages name the argument (and the fix)
+
+
+@pytest.mark.parametrize("call, message", [
+    # grad.mse_sigmoid_grad 14, 17, 19, 20; grad.mse_softmax_grad 21, 24, 26, 27
+    (lambda: celib.mse_sigmoid_grad([np.nan], [0.1]), "y_true must be finite; got nan at index 0"),
+    (lambda: celib.mse_softmax_grad([[np.nan, 1.0]], [[0.5, 0.5]]), "y_true must be finite; got nan at index (0, 0)"),
+    # losses.mean_squared_error 15, 18, 20, 21
+    (lambda: celib.mean_squared_error([np.nan], [0.3]), "y_true must be finite; got nan at index 0"),
+    # info.surprisal 10, 13, 14
+    (lambda: celib.surprisal([np.nan]), "p must be finite; got nan at index 0"),
+    # losses._pos_weight 3, 6, 8, 9
+    (lambda: celib.binary_cross_entropy([1.0], [0.3], pos_weight=[np.nan]), "pos_weight must be finite; got nan at index 0"),
+    # grad.focal_loss_grad 9, 12, 13; grad.binary_focal_loss_grad 9, 12, 13
+    (lambda: celib.focal_loss_grad([0], [[0.5, 0.5]], gamma=-1.0), "gamma must be a finite number >= 0; got -1.0"),
+    (lambda: celib.binary_focal_loss_grad([0.0], [0.5], gamma=-1.0), "gamma must be a finite number >= 0; got -1.0"),
+    # grad.binary_focal_loss_grad 22, 28, 29; losses.binary_focal_loss 22, 28, 29
+    (lambda: celib.binary_focal_loss_grad([2.0], [0.5]), "y_true must be probabilities in [0, 1]; got 2.0 at index 0"),
+    (lambda: celib.binary_focal_loss([2.0], [0.5]), "y_true must be probabilities in [0, 1]; got 2.0 at index 0"),
+    # grad.binary_cross_entropy_grad 9, 12, 13, 22, 28
+    (lambda: celib.binary_cross_entropy_grad([1.0], [0.3], label_smoothing=1.5), "label_smoothing must be in [0, 1]; got 1.5"),
+    (lambda: celib.binary_cross_entropy_grad([2.0], [0.3]), "y_true must be probabilities in [0, 1]; got 2.0 at index 0"),
+    # _validate.check_joint 17
+    (lambda: celib.joint_entropy([[0.5, -0.1], [0.2, 0.4]]), "pxy must be probabilities in [0, 1]; got -0.1 at index (0, 1)"),
+])
+def test_value_errors_name_the_argument(call, message):
+    with raises_exactly(ValueError, message):
+        call()
+
+
+@pytest.mark.parametrize("call, shapes", [
+    # grad.mse_sigmoid_grad 23, 24, 29-32; grad.binary_focal_loss_grad 32, 33, 38-41;
+    # losses.binary_focal_loss 32, 38, 39; grad.mse_softmax_grad 42, 43, 48-51
+    (lambda: celib.mse_sigmoid_grad([0.0, 1.0], [0.1, 0.2, 0.3]), ((2,), (3,))),
+    # grad.binary_cross_entropy_grad 32, 33, 38-41
+    (lambda: celib.binary_cross_entropy_grad([0.0, 1.0], [0.1, 0.2, 0.3]), ((2,), (3,))),
+    (lambda: celib.binary_focal_loss_grad([0.0, 1.0], [0.5]), ((2,), (1,))),
+    (lambda: celib.binary_focal_loss([0.0, 1.0], [0.5]), ((2,), (1,))),
+    (lambda: celib.mse_softmax_grad([[1.0, 0.0]], [[0.2, 0.3, 0.5]]), ((1, 2), (1, 3))),
+])
+def test_shape_errors_name_both_arguments(call, shapes):
+    a, b = shapes
+    with raises_exactly(ValueError, f"y_true has shape {a} but y_pred has shape {b}; they must match exactly"):
+        call()
+
+
+def test_a_target_of_fewer_dimensions_is_reported_with_its_own_shape():
+    # grad.mse_softmax_grad 30: the class axis of y_true is moved only when it has one to move;
+    # a (2, 3) target for (4, 2, 3) predictions with the class axis first is reported as passed
+    with raises_exactly(ValueError, "y_true has shape (2, 3) but y_pred has shape (2, 3, 4); they must match exactly"):
+        celib.mse_softmax_grad(np.zeros((2, 3)), np.full((4, 2, 3), 0.25), axis=0)
+
+
+def test_mse_softmax_grad_says_why_it_has_no_per_element_reduction():
+    # grad.mse_softmax_grad 10
+    with raises_exactly(ValueError, 'reduction must be "mean" or "sum" for mse_softmax_grad; "none" has no'
+                                    " per-element gradient (the elements of a row share its logits)"):
+        celib.mse_softmax_grad([[1.0, 0.0]], [[0.5, 0.5]], reduction="none")
+
+
+def test_sum_messages_offer_from_logits_only_where_the_function_takes_it():
+    # _validate._sum_message 3, 4, 7, 15: KL divergence has no from_logits, and a float64 sum
+    # far from 1 (1.1) is not float32 rounding
+    with raises_exactly(ValueError, "p must sum to 1 along its class axis; it sums to 1.1 (normalise with p / p.sum())"):
+        celib.kl_divergence([0.5, 0.6], [0.5, 0.5])
+    with raises_exactly(ValueError, "y_pred must sum to 1 along its class axis (axis=-1); row 0 sums to 1.1"
+                                    " (normalise with y_pred / y_pred.sum(axis=-1, keepdims=True), or pass logits"
+                                    " with from_logits=True)"):
+        celib.categorical_cross_entropy([[1.0, 0.0]], [[0.5, 0.6]])
+
+
+def test_a_float64_sum_within_float32_rounding_gets_both_hints():
+    # _validate._sum_message 26: the float32 hint is added to the from_logits hint, not instead
+    with raises_exactly(ValueError, "y_pred must sum to 1 along its class axis (axis=-1); row 0 sums to 1.0000001"
+                                    " (normalise with y_pred / y_pred.sum(axis=-1, keepdims=True), or pass logits"
+                                    " with from_logits=True; a sum this close to 1 is float32 rounding: if y_pred"
+                                    " was computed in float32, pass it as float32)"):
+        celib.categorical_cross_entropy([[1.0, 0.0, 0.0]], [[0.5, 0.25, 0.25 + 1e-7]])
+
+
+# ---------------------------------------------------------------------------------------------
+# tolerance boundaries (exact powers of two, so the sums are exact)
+
+
+def test_the_float32_hint_reaches_exactly_to_float32s_tolerance():
+    # _validate._sum_message 20: 4 float64 entries summing to 1 + 2^-20 = 1 + sum_tolerance(4, float32)
+    p = np.full(4, 0.25 + 2.0**-22)
+    assert p.sum() - 1 == celib._validate.sum_tolerance(4, np.dtype(np.float32))
+    with pytest.raises(ValueError, match="a sum this close to 1 is float32 rounding"):
+        celib.kl_divergence(p, np.full(4, 0.25))
+
+
+def test_a_joint_table_summing_to_one_at_the_tolerance_is_recognised():
+    # _validate._sum_message 49: rows 0.5 and 0.5 + 2^-49 are not distributions, but the table
+    # sums to 1 + 2^-49 = 1 + sum_tolerance(4, float64): the message offers the joint reading
+    p = np.array([[0.25, 0.25], [0.25, 0.25 + 2.0**-49]])
+    assert p.sum() - 1 == celib._validate.sum_tolerance(4, np.dtype(np.float64))
+    with pytest.raises(ValueError, match=re.escape("p sums to 1 as a whole: if it is a joint distribution, pass p.ravel()")):
+        celib.kl_divergence(p, np.full((2, 2), 0.5))
+
+
+def test_a_float32_joint_table_is_judged_by_float32s_tolerance():
+    # _validate._sum_message 51 and check_joint 12: a float32 table normalised in float32 sums to
+    # 1 + 2.2e-8 in float64, inside float32's tolerance and far outside float64's
+    p32 = np.array([[0.3, 0.2], [0.1, 0.4]], np.float32)
+    assert 1e-8 < abs(p32.sum(dtype=np.float64) - 1) < celib._validate.sum_tolerance(4, np.dtype(np.float32))
+    with pytest.raises(ValueError, match=re.escape("p sums to 1 as a whole")):
+        celib.kl_divergence(p32, np.full((2, 2), 0.5, np.float32))
+    h = celib.joint_entropy(p32)
+    assert h.dtype == np.float32
+    assert h == pytest.approx(-(p32.astype(np.float64) * np.log(p32.astype(np.float64))).sum(), rel=1e-6, abs=0)
+
+
+def test_joint_tolerance_boundary_inside_passes_outside_raises():
+    # _validate.check_joint 10: a total exactly at the tolerance is accepted; one ulp pair beyond is refused
+    inside = np.array([[0.25, 0.25], [0.25, 0.25 + 2.0**-49]])
+    assert celib.joint_entropy(inside) == pytest.approx(np.log(4), rel=1e-14, abs=0)
+    outside = np.array([[0.25, 0.25], [0.25, 0.25 + 2.0**-48]])
+    with pytest.raises(ValueError, match="pxy must be a joint distribution whose entries all together sum to 1"):
+        celib.joint_entropy(outside)
+
+
+def test_a_table_with_a_zero_cell_that_does_not_sum_to_one_is_refused():
+    # _validate.check_joint 5: a zero entry must not switch the total check off (0.8 would be
+    # scored as if it were a distribution)
+    with raises_exactly(ValueError, "pxy must be a joint distribution whose entries all together sum to 1;"
+                                    " they sum to 0.8 (divide by pxy.sum() if these are counts)"):
+        celib.joint_entropy([[0.5, 0.0], [0.2, 0.1]])
+
+
+def test_a_zero_pos_weight_is_allowed_and_drops_the_positive_term():
+    # losses._pos_weight 10: pos_weight >= 0 is valid; 0 keeps only the negatives' term
+    t, q = np.array([1.0, 0.0]), np.array([0.3, 0.4])
+    got = celib.binary_cross_entropy(t, q, pos_weight=0.0, reduction="none")
+    np.testing.assert_allclose(got, [0.0, -np.log1p(-0.4)], rtol=1e-15, atol=0)
+
+
+def test_inverse_frequency_weights_accepts_a_single_class():
+    # losses.inverse_frequency_weights 4, 5: num_classes = 1 is valid (weight N / (1 * N) = 1)
+    np.testing.assert_array_equal(celib.inverse_frequency_weights([0, 0, 0], 1), [1.0])
+    with pytest.raises(ValueError, match="num_classes"):
+        celib.inverse_frequency_weights([0], 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# class axis not last, on 3-D inputs
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mse_softmax_grad_on_a_class_axis_in_the_middle(dtype):
+    # grad.mse_softmax_grad 63, 78: the chain rule sums over the class axis, not over the batch;
+    # 3-D logits (N, C, T) with axis=1 against the 2-D formula on the transposed array
+    rng = np.random.default_rng(3)
+    z = rng.standard_normal((2, 4, 3)).astype(dtype)
+    y = np.moveaxis(np.eye(4, dtype=dtype)[rng.integers(0, 4, (2, 3))], -1, 1)  # one-hot along axis 1
+    got = celib.mse_softmax_grad(y, z, from_logits=True, axis=1, reduction="sum")
+    assert got.dtype == dtype and got.shape == z.shape
+    zt, yt = np.moveaxis(z, 1, -1).astype(np.float64), np.moveaxis(y, 1, -1).astype(np.float64)
+    p = np.exp(zt - zt.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    a = 2 * (p - yt)
+    want = np.moveaxis(p * (a - (a * p).sum(-1, keepdims=True)), -1, 1)
+    np.testing.assert_allclose(got, want, rtol=20 * np.finfo(dtype).eps, atol=20 * np.finfo(dtype).eps)
+
+
+# ---------------------------------------------------------------------------------------------
+# limits at probabilities exactly 0 and 1
+
+
+def test_focal_loss_grad_at_a_target_probability_of_zero_is_the_limit():
+    # grad.focal_loss_grad 69, 77: gamma p_t (1 - p_t)^(gamma - 1) ln p_t -> 0 as p_t -> 0, so
+    # g = 1 and the gradient is softmax - onehot (finite), not NaN and not 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = celib.focal_loss_grad([0], [[0.0, 1.0]], reduction="sum")
+    np.testing.assert_array_equal(got, [[-1.0, 1.0]])
+
+
+def test_focal_loss_grad_with_gamma_zero_is_the_cross_entropy_gradient_at_every_margin():
+    # grad.focal_loss_grad 59: with gamma = 0 the second term is skipped, not computed as
+    # 0 * q^-1 (which is NaN once 1 - p_t is subnormal, margin ~740 in float64)
+    for margin in (1.0, 40.0, 740.0):
+        z = np.array([[margin, 0.0, 0.0], [0.0, margin, -1.0]])
+        got = celib.focal_loss_grad([0, 2], z, from_logits=True, gamma=0.0, reduction="sum")
+        want = celib.softmax_cross_entropy_grad([0, 2], z, from_logits=True, reduction="sum")
+        assert np.isfinite(got).all()
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
+
+
+def test_binary_focal_gradient_and_loss_at_probabilities_exactly_0_and_1():
+    # grad.binary_focal_loss_grad 52, 68, 92; losses.binary_focal_loss 49, 59, 75: the terms
+    # 0 * log 0 are taken as their limit 0, without a RuntimeWarning (an error in these tests)
+    t, q = np.array([1.0, 0.0, 0.0, 1.0]), np.array([0.0, 1.0, 0.0, 1.0])
+    loss = celib.binary_focal_loss(t, q, reduction="none")
+    np.testing.assert_array_equal(loss[2:], [0.0, 0.0])  # correct and certain: loss 0
+    assert np.isinf(loss[:2]).all()  # certain and wrong: infinite, honestly
+    grad = celib.binary_focal_loss_grad(t, q, reduction="none")
+    # d/dz at q = 0 with t = 1: -(1 - q)^(gamma+1) = -1; at q = 1 with t = 0: q^(gamma+1) = 1
+    np.testing.assert_array_equal(grad, [-1.0, 1.0, 0.0, 0.0])
+
+
+# ---------------------------------------------------------------------------------------------
+# documented defaults
+
+
+def test_focal_gamma_defaults_to_two():
+    # grad.focal_loss_grad 2, grad.binary_focal_loss_grad 2, losses.binary_focal_loss 2
+    # (Lin et al. 2017 use gamma = 2; the docstrings say so)
+    z = np.array([[1.5, -0.5, 0.2], [0.1, 0.3, -2.0]])
+    np.testing.assert_array_equal(celib.focal_loss_grad([0, 2], z, from_logits=True),
+                                  celib.focal_loss_grad([0, 2], z, from_logits=True, gamma=2.0))
+    x, t = np.array([1.5, -0.5, 0.2]), np.array([1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(celib.binary_focal_loss_grad(t, x, from_logits=True),
+                                  celib.binary_focal_loss_grad(t, x, from_logits=True, gamma=2.0))
+    assert celib.binary_focal_loss(t, x, from_logits=True) == celib.binary_focal_loss(t, x, from_logits=True, gamma=2.0)
+    assert celib.binary_focal_loss(t, x, from_logits=True) != celib.binary_focal_loss(t, x, from_logits=True, gamma=3.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_logsumexp_returns_the_log_sum_exp_of_every_row(dtype):
+    # _kernels.row_logsumexp 1, 78 and _shifted_rows 6, 28, 30, 32: the documented return value
+    # LSE = shift + log_sum, for ordinary rows and for rows redone with the shift (the unshifted
+    # sum underflows or overflows), and grad = softmax(z) when no grad_scale is given
+    z = np.tile(np.linspace(-2.0, 1.0, 16), (6, 1)).astype(dtype)
+    big = {np.float32: 95.0, np.float64: 715.0}[dtype]
+    z[1] -= big
+    z[2] += big
+    z[4, 3] = -big
+    grad = np.empty_like(z)
+    shift, log_sum = _kernels.row_logsumexp(z, grad=grad)
+    assert shift.dtype == log_sum.dtype == np.float64
+    want = logsumexp(z.astype(np.float64), axis=1)
+    np.testing.assert_allclose(shift + log_sum, want, rtol=8 * np.finfo(dtype).eps, atol=0)
+    softmax = np.exp(z.astype(np.float64) - want[:, None])
+    # (subnormal softmax values, e^-97 in float32, have only absolute accuracy: atol = tiny)
+    np.testing.assert_allclose(grad, softmax, rtol=64 * np.finfo(dtype).eps, atol=float(np.finfo(dtype).tiny))
+
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="found by mutation testing (grad.binary_focal_loss_grad 52): with gamma = 0 the"
+                          " binary focal loss and its gradient are NaN at q exactly 0 or 1 (0 * log 0 inside"
+                          " exp(gamma * log(1 - q)), hidden by np.errstate); losses.py and grad.py belong"
+                          " to the porters branch, so the fix is theirs")
+def test_binary_focal_with_gamma_zero_is_binary_cross_entropy_at_probabilities_0_and_1():
+    t, q = np.array([1.0, 0.0, 1.0, 0.0]), np.array([1.0, 0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(celib.binary_focal_loss_grad(t, q, gamma=0.0, reduction="none"),
+                                  celib.binary_cross_entropy_grad(t, q, reduction="none"))
+    np.testing.assert_array_equal(celib.binary_focal_loss(t, q, gamma=0.0, reduction="none"),
+                                  celib.binary_cross_entropy(t, q, reduction="none"))
