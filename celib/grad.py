@@ -19,7 +19,8 @@ import numpy as np
 
 from . import _kernels
 from . import _validate as v
-from .losses import _binary_log_probabilities, _class_log_probabilities, _labels_and_keep, _pos_weight, _smooth
+from .losses import (_binary_log_probabilities, _class_log_probabilities, _labels_and_keep, _pos_weight,
+                     _power_from_log, _smooth)
 from .losses import _prediction as _loss_prediction
 from .softmax import _log_softmax, _sigmoid
 
@@ -470,8 +471,9 @@ def binary_focal_loss_grad(y_true, y_pred, *, from_logits: bool = False, gamma: 
     log_p, log_1mp = _binary_log_probabilities(pred, from_logits)
     p, one_minus_p = np.exp(log_p), np.exp(log_1mp)
     with np.errstate(invalid="ignore"):  # 0 * (-inf) at p = 0 or 1: the limit of each term is 0
-        positive = gamma * p * np.exp(gamma * log_1mp) * np.where(p > 0, log_p, 0) - np.exp((gamma + 1) * log_1mp)
-        negative = np.exp((gamma + 1) * log_p) - gamma * np.exp(gamma * log_p) * one_minus_p * np.where(
+        positive = (gamma * p * _power_from_log(log_1mp, gamma) * np.where(p > 0, log_p, 0)
+                    - np.exp((gamma + 1) * log_1mp))
+        negative = np.exp((gamma + 1) * log_p) - gamma * _power_from_log(log_p, gamma) * one_minus_p * np.where(
             one_minus_p > 0, log_1mp, 0)
     grad = a_pos * t * positive + a_neg * (1 - t) * negative
     s = v.check_sample_weight(sample_weight, pred.shape, pred.dtype, per_row=True)

@@ -240,6 +240,14 @@ def _log1m(p: np.ndarray, eps: float | None) -> np.ndarray:
         return np.log1p(-p)
 
 
+def _power_from_log(log_x: np.ndarray, gamma: float) -> np.ndarray:
+    """x ** gamma from ln x, with 0 ** 0 = 1: at gamma = 0 the focal factor is 1 even where x = 0,
+    so the focal loss is exactly cross-entropy there (exp(0 * -inf) would be NaN)."""
+    if gamma == 0:
+        return np.ones_like(log_x)
+    return np.exp(gamma * log_x)
+
+
 def _pos_weight(pos_weight, pred: np.ndarray) -> np.ndarray:
     """``pos_weight`` validated: >= 0, and broadcasting to ``pred``'s shape, never beyond it."""
     w = v.as_float_array(pos_weight, "pos_weight", pred.dtype)
@@ -641,8 +649,8 @@ def binary_focal_loss(y_true, y_pred, *, from_logits: bool = False, gamma: float
     s = v.check_sample_weight(sample_weight, pred.shape, pred.dtype, per_row=True)
     log_q, log_1mq = _binary_log_probabilities(pred, from_logits)
     with np.errstate(invalid="ignore"):  # 0 * inf where a term's weight is 0: that term is 0
-        positive = np.where(t > 0, a_pos * t * np.exp(gamma * log_1mq) * -log_q, 0)
-        negative = np.where(t < 1, a_neg * (1 - t) * np.exp(gamma * log_q) * -log_1mq, 0)
+        positive = np.where(t > 0, a_pos * t * _power_from_log(log_1mq, gamma) * -log_q, 0)
+        negative = np.where(t < 1, a_neg * (1 - t) * _power_from_log(log_q, gamma) * -log_1mq, 0)
     return v.finish(positive + negative, reduction, dtype, sample_weight=s)
 
 

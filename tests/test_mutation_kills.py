@@ -313,11 +313,8 @@ def test_row_logsumexp_returns_the_log_sum_exp_of_every_row(dtype):
 
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="found by mutation testing (grad.binary_focal_loss_grad 52): with gamma = 0 the"
-                          " binary focal loss and its gradient are NaN at q exactly 0 or 1 (0 * log 0 inside"
-                          " exp(gamma * log(1 - q)), hidden by np.errstate); losses.py and grad.py belong"
-                          " to the porters branch, so the fix is theirs")
+# found by mutation testing (grad.binary_focal_loss_grad 52): exp(gamma * ln(1 - q)) was NaN at
+# gamma = 0 and q exactly 1 (0 * -inf), hidden by np.errstate; 0 ** 0 = 1 now.
 def test_binary_focal_with_gamma_zero_is_binary_cross_entropy_at_probabilities_0_and_1():
     t, q = np.array([1.0, 0.0, 1.0, 0.0]), np.array([1.0, 0.0, 0.0, 1.0])
     np.testing.assert_array_equal(celib.binary_focal_loss_grad(t, q, gamma=0.0, reduction="none"),
