@@ -46,14 +46,16 @@ BUILT_SOURCES = ROOT / "_build" / "html" / "_sources"
 
 
 def lesson_imports(path: Path) -> set[str]:
-    """Top-level module names a notebook's code cells import (IPython magics skipped)."""
+    """Top-level module names a notebook's code cells import (IPython magics turned into Python the
+    way IPython does, so a continuation line that starts with ``!=`` stays Python)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    to_python = TransformerManager().transform_cell
     names: set[str] = set()
     for cell in json.loads(path.read_text(encoding="utf8"))["cells"]:
         if cell["cell_type"] != "code":
             continue
-        source = "\n".join(line for line in "".join(cell["source"]).splitlines()
-                           if not line.lstrip().startswith(("%", "!")))
-        for node in ast.walk(ast.parse(source)):
+        for node in ast.walk(ast.parse(to_python("".join(cell["source"])))):
             if isinstance(node, ast.Import):
                 names.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
