@@ -445,3 +445,29 @@ def test_selftest_config_rules():
     bad["sphinx"]["config"]["extensions"].remove("sphinx-mathjax-offline")
     del bad["sphinx"]["config"]["nb_ipywidgets_js"]
     assert len(check_config(bad)) == 5, check_config(bad)
+
+
+def approx_calls_without_abs(source: str) -> list[int]:
+    """Line numbers of ``pytest.approx(...)`` / ``approx(...)`` calls that do not set ``abs``.
+
+    ``approx``'s default ``abs=1e-12`` makes ``approx(7.7e-53, rel=1e-6)`` accept 0.0: a test of a
+    small value must say which absolute error it accepts (``abs=0`` for a purely relative check)."""
+    import ast
+
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            if name == "approx" and not any(k.arg == "abs" for k in node.keywords):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_every_approx_in_the_tests_sets_abs():
+    found = {path.name: lines for path in sorted((ROOT / "tests").rglob("*.py"))
+             if (lines := approx_calls_without_abs(path.read_text(encoding="utf8")))}
+    assert not found, f"pytest.approx without an explicit abs= (file: lines): {found}"
+
+
+def test_selftest_approx_without_abs_is_found():
+    assert approx_calls_without_abs("x == pytest.approx(7.7e-53, rel=1e-6)\ny == approx(1, abs=0)\n") == [1]
