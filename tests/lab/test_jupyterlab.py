@@ -245,6 +245,8 @@ def _check_lesson(page, server, lesson: Path, console: list[str], *, first: bool
     if slider:
         _move_slider(page, name)
 
+    _fix_a_coding_exercise(page, lesson)
+
     # save now (the toolbar's save button) instead of waiting ~2 min for autosave
     page.locator(f'{PANEL} .jp-NotebookPanel-toolbar [data-command="docmanager:save"]').first.click()
     page.wait_for_function(
@@ -252,6 +254,40 @@ def _check_lesson(page, server, lesson: Path, console: list[str], *, first: bool
                       return t && !t.classList.contains('jp-mod-dirty'); }""",
         arg=PANEL,
     )
+
+
+def _fix_a_coding_exercise(page, lesson: Path):
+    """What a learner does with a coding exercise: read the starter's report (NOT YET, with the
+    failing input), replace the starter by a correct function in the editor, run the cell, and
+    get PASSED. The correct function is the lesson's own (collapsed) reference solution."""
+    nb = json.loads(lesson.read_text(encoding="utf-8"))
+    by_id = {c["id"]: c for c in nb["cells"]}
+    starters = [c for c in nb["cells"] if c["id"].startswith("code-") and c["id"].endswith("-starter")]
+    assert starters, f"{lesson.name}: no coding exercise (cells code-*-starter)"
+    starter = "".join(starters[0]["source"])
+    solution = "".join(by_id[starters[0]["id"].removesuffix("-starter") + "-solution"]["source"])
+    wrong_line = next(line.strip() for line in starter.splitlines()
+                      if line.strip() and line not in solution.splitlines())
+    cell = page.locator(f"{PANEL} .jp-CodeCell", has_text=wrong_line).first
+    cell.scroll_into_view_if_needed()
+    output = cell.locator(".jp-OutputArea-output").first
+    assert "NOT YET" in output.inner_text(), f"{lesson.name}: the starter's report is not shown"
+
+    cell.locator(".cm-content").first.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(solution)
+    page.keyboard.press("Control+Enter")  # run the cell and stay on it
+    try:
+        page.wait_for_function(
+            """([panel, wrong]) => [...document.querySelectorAll(panel + ' .jp-CodeCell')].some(
+                   c => c.innerText.includes('PASSED') && !c.innerText.includes(wrong)
+                        && c.querySelector('.jp-InputArea') && c.offsetParent !== null)""",
+            arg=[PANEL, wrong_line],
+            timeout=60_000,
+        )
+    except Exception:
+        raise AssertionError(f"{lesson.name}: the corrected exercise did not report PASSED; it shows "
+                             f"{cell.inner_text()[-600:]!r}") from None
 
 
 def _move_slider(page, name: str):
