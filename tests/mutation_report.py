@@ -50,6 +50,16 @@ _THREAD_NAME = ("cosmetic: the worker threads' name, seen only by debuggers and 
                 " depends on it")
 _FORMAT = ("every caller puts the value in an f-string, and a NumPy scalar formats through the"
            " Python scalar (f\"{np.float32(1.1)}\" is 1.100000023841858): .item() changes nothing shown")
+_UNDERFLOW = ("NumPy's default for underflow is already 'ignore' (only divide, invalid and over warn), so"
+              " dropping under='ignore' changes nothing")
+_BOUNDARY = ("moves the boundary between log1p((a - b) / b) and log(a / b) inside a range where both are"
+             " accurate to a few ulps of the term (tests/test_accuracy.py compares KL with mpmath)")
+_COPY = ("whether astype copies an array of the same dtype: no caller writes into the result, so a"
+         " copy or a view gives the same values")
+_SHOWN = ("check_axis returns a non-negative axis unchanged, so for axis >= 0 'own' is 'axis' and the"
+          " message shows the same number")
+_OWN_ZERO = ("for axis = 0 the input's own axis is 0 too (an input with fewer dimensions has no such"
+             " axis and was refused just above)")
 _SWALLOWED = ("the fast path's label check only decides whether to fall back: its error is"
               " swallowed and the general path raises its own message, so the name never shows")
 
@@ -111,6 +121,29 @@ EQUIVALENT: list[tuple[str, str, str]] = [
      "the fallback value is multiplied by 1 - p, which is 0 exactly where it is used"),
     ("celib.losses.x_inverse_frequency_weights", "counts.astype(None)",
      "astype(None) is astype(float64)"),
+    # info (full run of 2026-12-06)
+    ("celib.info.x_p_log_ratio", 'over="ignore", under=None)', _UNDERFLOW),
+    ("celib.info.x_p_log_ratio", 'over="ignore", )', _UNDERFLOW),
+    ("celib.info.x_p_log_ratio", "(0.5 * b < a) & (a <= 2 * b)", _BOUNDARY),
+    ("celib.info.x_p_log_ratio", "(0.5 * b <= a) & (a < 2 * b)", _BOUNDARY),
+    ("celib.info.x_p_log_ratio", "(0.5 * b <= a) & (a <= 3 * b)", _BOUNDARY),
+    ("celib.info.x_p_log_ratio", "(0.5 * b <= a) & (a <= 2 / b)", _BOUNDARY),
+    ("celib.info.x_p_log_ratio", "(r >= 0) & (r < np.inf)",
+     "a / b is 0 only if a is 0 (b <= 1 for probabilities), and then p = a = 0 masks the term"),
+    ("celib.info.x__distribution", ".astype(dtype, copy=None)", _COPY),
+    ("celib.info.x__distribution", ".astype(dtype, copy=True)", _COPY),
+    ("celib.info.x__distribution", ".astype(dtype, )", _COPY),
+    ("celib.info.x__distribution", "shown = axis if (axis < 0) or True else own", _SHOWN),
+    ("celib.info.x__distribution", "shown = axis if axis <= 0 else own", _SHOWN),
+    ("celib.info.x__distribution", "shown = axis if axis < 1 else own", _SHOWN),
+    ("celib.info.x__pair", "axis if axis <= 0 else own", _OWN_ZERO),
+    ("celib.info.x__pair", "axis if axis < 1 else own", _OWN_ZERO),
+    ("celib.info.x__work", "p.astype(np.float64, copy=None)", _COPY),
+    ("celib.info.x__work", "p.astype(np.float64, copy=True)", _COPY),
+    ("celib.info.x__work", "p.astype(np.float64, )", _COPY),
+    ("celib._validate.x_mask_ignored", "astype(losses.dtype, copy=None)", _COPY),
+    ("celib._validate.x_mask_ignored", "astype(losses.dtype, copy=True)", _COPY),
+    ("celib._validate.x_mask_ignored", "astype(losses.dtype, )", _COPY),
 ]
 
 _WIDER = "an intermediate in float64 (None) instead of the prediction's dtype"

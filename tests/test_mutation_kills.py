@@ -321,3 +321,160 @@ def test_binary_focal_with_gamma_zero_is_binary_cross_entropy_at_probabilities_0
                                   celib.binary_cross_entropy_grad(t, q, reduction="none"))
     np.testing.assert_array_equal(celib.binary_focal_loss(t, q, gamma=0.0, reduction="none"),
                                   celib.binary_cross_entropy(t, q, reduction="none"))
+
+
+# --- info: the pair of distributions p, q (full mutation run of 2026-12-06) ---------------------
+
+PAIR_FUNCTIONS = [celib.cross_entropy, celib.kl_divergence]
+
+
+@pytest.mark.parametrize("f", PAIR_FUNCTIONS)
+@pytest.mark.parametrize("axis", [-1, None])
+def test_pair_errors_name_the_argument(f, axis):
+    # info._pair 3, 6, 7, 9, 12, 13 (as_float_array's name), 33, 39, 40, 43, 49, 50 (_distribution's
+    # name on the axis=None path)
+    with pytest.raises(TypeError, match=r"^p must contain real numbers"):
+        f("abc", [0.5, 0.5], axis=axis)
+    with pytest.raises(TypeError, match=r"^q must contain real numbers"):
+        f([0.5, 0.5], "abc", axis=axis)
+    with pytest.raises(ValueError, match=r"^p must "):
+        f([0.5, 0.4], [0.5, 0.5], axis=axis)
+    with pytest.raises(ValueError, match=r"^q must "):
+        f([0.5, 0.5], [0.5, 0.4], axis=axis)
+
+
+@pytest.mark.parametrize("f", PAIR_FUNCTIONS)
+def test_outcome_axis_mismatch_messages_in_full(f):
+    # info._pair 81, 82 (own <= 0 / own < 1 says "no such axis" for an axis that exists),
+    # 84, 85 (the squeeze hint always / garbled), 90 (text appended when there is no hint)
+    cases = [
+        ((np.ones((2, 1)), np.array([0.5, 0.5])), {},
+         "p has shape (2, 1) and q has shape (2,): along axis=-1 of their broadcast shape (2, 2), p has"
+         " 1 outcome(s) where the other has 2; only batch axes broadcast, never the outcome axis"
+         " (squeeze the trailing axis of size 1)"),
+        ((np.ones(3) / 3, np.full((2, 3), 0.5)), {"axis": 0},
+         "p has shape (3,) and q has shape (2, 3): along axis=0 of their broadcast shape (2, 3), p has"
+         " no such axis where the other has 2; only batch axes broadcast, never the outcome axis"),
+        ((np.array([1.0]), np.ones(3) / 3), {},
+         "p has shape (1,) and q has shape (3,): along axis=-1 of their broadcast shape (3,), p has"
+         " 1 outcome(s) where the other has 3; only batch axes broadcast, never the outcome axis"),
+    ]
+    for args, kwargs, message in cases:
+        with pytest.raises(ValueError) as info:
+            f(*args, **kwargs)
+        assert str(info.value) == message
+
+
+@pytest.mark.parametrize("f", PAIR_FUNCTIONS)
+def test_a_joint_distribution_message_offers_both_fixes(f):
+    # info._distribution 41 (the " or axis=None" option garbled)
+    with pytest.raises(ValueError) as info:
+        f(np.full((2, 2), 0.25), np.full((2, 2), 0.25))
+    assert "pass p.ravel() or axis=None; if each row is its own distribution" in str(info.value)
+
+
+@pytest.mark.parametrize("f", PAIR_FUNCTIONS)
+@pytest.mark.parametrize("axis", [-1, None])
+@pytest.mark.parametrize("dtype_p, dtype_q", [(np.float16, np.float32), (np.float32, np.float16),
+                                              (np.float32, np.float64), (np.float64, np.float32),
+                                              (np.float32, np.float32)])
+def test_mixed_dtypes_promote_before_computing(f, axis, dtype_p, dtype_q):
+    # info._pair 14, 18 (the result dtype from p alone or None), 34, 38, 44, 48, 95, 99 (an input not
+    # promoted: the log of a float16 q is taken in float16), _distribution 8, 11 (astype(None) is
+    # float64 on the axis=None path)
+    p = np.array([0.25, 0.25, 0.5], dtype_p)
+    q = np.array([0.125, 0.375, 0.5], dtype_q)
+    got = f(p, q, axis=axis)
+    expected_dtype = np.result_type(dtype_p, dtype_q)
+    assert np.asarray(got).dtype == expected_dtype
+    exact = f(p.astype(np.float64), q.astype(np.float64), axis=axis)
+    assert abs(float(got) - float(exact)) <= 8 * np.finfo(expected_dtype).eps * abs(float(exact))
+
+
+def test_kl_with_a_ratio_that_overflows_is_finite_and_silent():
+    # info.p_log_ratio 3, 7 (over="ignore" dropped: a RuntimeWarning), 34, 37 (log of the overflowed
+    # ratio: inf); 0.5 / 1e-320 overflows float64, so the term needs ln a - ln b
+    p, q = np.array([0.5, 0.5]), np.array([1.0, 1e-320])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = celib.kl_divergence(p, q)
+    exact = 0.5 * np.log(0.5) + 0.5 * (np.log(0.5) - np.log(1e-320))
+    assert got == pytest.approx(exact, rel=4e-16, abs=0)
+
+
+def test_p_log_ratio_of_two_tiny_far_apart_numbers_rounds_once():
+    # info.p_log_ratio 36 (ln a - ln b for every ratio below 1: both logs near -690 carry
+    # ~1e-13 of absolute rounding, 1e-13 relative to ln(1/3))
+    from celib.info import p_log_ratio
+
+    a, b = np.array([1e-300]), np.array([3e-300])
+    got = float(p_log_ratio(np.ones(1), a, b)[0])
+    exact = float(np.log(np.float64(1e-300) / np.float64(3e-300)))  # the ratio itself is exact to 1 ulp
+    assert got == pytest.approx(exact, rel=4e-16, abs=0)
+
+
+# --- _validate: messages asserted in full, sample weights (full mutation run of 2026-12-06) ------
+
+_SCE = celib.sparse_categorical_cross_entropy
+_Z = np.zeros((2, 3))
+
+
+@pytest.mark.parametrize("call, message", [
+    # check_sample_weight 8 (the name), 24, 25 (" or " garbled), 38, 39 (an empty hint made None
+    # or text), 52 (the all-zero message)
+    (lambda: _SCE([0, 1], _Z, from_logits=True, sample_weight=[np.nan, 1.0]),
+     "sample_weight must be finite; got nan at index 0"),
+    (lambda: _SCE([0, 1], _Z, from_logits=True, sample_weight=[1.0, 1.0, 1.0]),
+     "sample_weight must have one weight per example, shape (2,); got shape (3,)"),
+    (lambda: celib.binary_cross_entropy(np.zeros((2, 3)), np.full((2, 3), 0.5), sample_weight=[1.0] * 3),
+     "sample_weight must have one weight per example, shape (2, 3) or (2,); got shape (3,)"),
+    (lambda: _SCE([0, 1], _Z, from_logits=True, sample_weight=[0.0, 0.0]),
+     "sample_weight is 0 for every example, so no example is left to average; drop the batch instead"
+     " of passing all-zero weights"),
+    # check_labels 7, 8 (booleans no longer recognised), 32-34, 36 (the out-of-range hint)
+    (lambda: _SCE(np.array([True, False]), _Z, from_logits=True),
+     "labels must be integer class indices; got booleans (use labels.astype(int))"),
+    (lambda: _SCE([0, 3], _Z, from_logits=True),
+     "labels must be in [0, 3); got 3 at index 1 (use ignore_index to skip padding)"),
+    (lambda: _SCE([0, -100], _Z, from_logits=True, ignore_index=-1),
+     "labels must be in [0, 3); got -100 at index 1 (ignore_index is -1)"),
+    # as_real_array 25, 27, 28, 30 (the masking hint: only for -inf, and verbatim)
+    (lambda: _SCE([0, 1], np.array([[0, -np.inf, 0], [0, 0, 0]]), from_logits=True),
+     "y_pred must be finite; got -inf at index (0, 1) (to mask a logit, use a large negative number"
+     " such as -1e4)"),
+    (lambda: _SCE([0, 1], np.array([[0, np.inf, 0], [0, 0, 0]]), from_logits=True),
+     "y_pred must be finite; got inf at index (0, 1)"),
+    # check_same_shape 2, 3, 6, 9, 12, 14-18 (the trailing-axis hint, either order, verbatim)
+    (lambda: celib.cross_entropy(np.ones((2, 3, 1)) / 3, np.ones((2, 3)) / 3, axis=None),
+     "p has shape (2, 3, 1) but q has shape (2, 3); they must match exactly (squeeze the trailing axis"
+     " of size 1: broadcasting (N, 1) against (N,) would silently compare every pair)"),
+    (lambda: celib.cross_entropy(np.ones((2, 3)) / 3, np.ones((2, 3, 1)) / 3, axis=None),
+     "p has shape (2, 3) but q has shape (2, 3, 1); they must match exactly (squeeze the trailing axis"
+     " of size 1: broadcasting (N, 1) against (N,) would silently compare every pair)"),
+    (lambda: celib.cross_entropy(np.ones((1, 2)) / 2, np.ones((1, 3)) / 3, axis=None),
+     "p has shape (1, 2) but q has shape (1, 3); they must match exactly"),
+])
+def test_validation_messages_in_full(call, message):
+    with pytest.raises((ValueError, TypeError)) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_binary_per_row_weights_on_a_3d_batch():
+    # check_sample_weight 16 (shape[:+1] instead of shape[:-1]: the same for 2-D predictions only)
+    t, q = np.zeros((2, 4, 3)), np.full((2, 4, 3), 0.5)
+    got = celib.binary_cross_entropy(t, q, sample_weight=np.ones((2, 4)), reduction="none")
+    assert got.shape == (2, 4, 3)
+    with pytest.raises(ValueError, match=r"shape \(2, 4, 3\) or \(2, 4\); got shape \(2,\)"):
+        celib.binary_cross_entropy(t, q, sample_weight=np.ones(2))
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_sample_weights_keep_the_prediction_dtype(reduction):
+    # check_sample_weight 55 (weights cast with astype(None), i.e. to float64)
+    z = np.zeros((2, 3), np.float32)
+    got = _SCE([0, 1], z, from_logits=True, sample_weight=[1.0, 2.0], reduction=reduction)
+    assert np.asarray(got).dtype == np.float32
+    got = celib.binary_cross_entropy(np.zeros((2, 3), np.float32), np.full((2, 3), 0.5, np.float32),
+                                     sample_weight=[1.0, 2.0], reduction=reduction)
+    assert np.asarray(got).dtype == np.float32
