@@ -60,6 +60,12 @@ _SHOWN = ("check_axis returns a non-negative axis unchanged, so for axis >= 0 'o
           " message shows the same number")
 _OWN_ZERO = ("for axis = 0 the input's own axis is 0 too (an input with fewer dimensions has no such"
              " axis and was refused just above)")
+_FALLBACK = ("a label equal to ignore_index then fails the fast path's range check, which only sends the"
+             " call to the general path: the same result, computed there")
+_NO_GRAD = ("grad_scale only scales the gradient buffer, and the loss kernel passes none (grad=None): the"
+            " value is never read")
+_ONE_CLASS = ("a single class is then computed by the general path instead of the kernel; with one class"
+              " every loss is 0 either way")
 _SWALLOWED = ("the fast path's label check only decides whether to fall back: its error is"
               " swallowed and the general path raises its own message, so the name never shows")
 
@@ -144,6 +150,18 @@ EQUIVALENT: list[tuple[str, str, str]] = [
     ("celib._validate.x_mask_ignored", "astype(losses.dtype, copy=None)", _COPY),
     ("celib._validate.x_mask_ignored", "astype(losses.dtype, copy=True)", _COPY),
     ("celib._validate.x_mask_ignored", "astype(losses.dtype, )", _COPY),
+    ("celib._kernels.x_sparse_cross_entropy", 'v.check_labels(raw, None, n_classes', _SWALLOWED),
+    ("celib._kernels.x_sparse_cross_entropy", 'v.check_labels(raw, "XXlabelsXX"', _SWALLOWED),
+    ("celib._kernels.x_sparse_cross_entropy", 'v.check_labels(raw, "LABELS"', _SWALLOWED),
+    ("celib._kernels.x_sparse_cross_entropy", 'n_classes, ignore_index=None)', _FALLBACK),
+    ("celib._kernels.x_sparse_cross_entropy", '"labels", n_classes, )', _FALLBACK),
+    ("celib._kernels.x_sparse_cross_entropy", "keep = None if (ignore_index is None) and False",
+     "with ignore_index None, y != None is True everywhere: every row is kept and weighted 1, the"
+     " same sum and the same count as keep = None"),
+    ("celib._kernels.x_row_cross_entropy", "sx, None, None, tiles, labels)", _NO_GRAD),
+    ("celib._kernels.x_row_cross_entropy", "sx, None, 2.0, tiles, labels)", _NO_GRAD),
+    ("celib._kernels.x_eligible", "x.shape[1] > 1", _ONE_CLASS),
+    ("celib._kernels.x_eligible", "x.shape[1] >= 2", _ONE_CLASS),
 ]
 
 _WIDER = "an intermediate in float64 (None) instead of the prediction's dtype"
