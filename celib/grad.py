@@ -173,6 +173,7 @@ def softmax_cross_entropy_grad(
         raise ValueError(
             f"labels_or_onehot must have shape {pred.shape[:-1]} (integer labels) or {pred.shape}"
             f" (one-hot or soft targets); got {raw.shape}"
+            + (" (squeeze the trailing axis of size 1)" if raw.shape == pred.shape[:-1] + (1,) else "")
         )
     s = v.check_sample_weight(sample_weight, pred.shape[:-1], pred.dtype)
     p = _probabilities(pred, from_logits)

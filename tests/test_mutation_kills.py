@@ -478,3 +478,77 @@ def test_sample_weights_keep_the_prediction_dtype(reduction):
     got = celib.binary_cross_entropy(np.zeros((2, 3), np.float32), np.full((2, 3), 0.5, np.float32),
                                      sample_weight=[1.0, 2.0], reduction=reduction)
     assert np.asarray(got).dtype == np.float32
+
+
+# --- 3-D batches, verbatim messages and dtypes of the categorical losses and the softmax gradient --
+
+_P3 = np.full((2, 4, 3), 1 / 3)
+_Z3 = np.zeros((2, 4, 3))
+_ONEHOT3 = np.eye(3)[np.array([[0, 1, 2, 0], [2, 2, 1, 0]])]
+
+
+@pytest.mark.parametrize("call, message", [
+    # losses._labels_for 14 mutants: shape[:+1] / [:-2] (2-D tests cannot tell them from [:-1]) and
+    # the squeeze hint's condition and text
+    (lambda: celib.sparse_categorical_cross_entropy(np.zeros((2, 4, 1), int), _P3),
+     "labels must have shape (2, 4) (y_pred's shape without the class axis); got (2, 4, 1)"
+     " (squeeze the trailing axis of size 1)"),
+    (lambda: celib.sparse_categorical_cross_entropy(np.zeros((2, 5), int), _P3),
+     "labels must have shape (2, 4) (y_pred's shape without the class axis); got (2, 5)"),
+    # losses.categorical_cross_entropy: the integer-labels diagnosis on 3-D input, names
+    (lambda: celib.categorical_cross_entropy(np.zeros((2, 4)), _P3),
+     "y_true has shape (2, 4) but y_pred has shape (2, 4, 3): y_true looks like integer labels; use"
+     " sparse_categorical_cross_entropy, or one-hot encode y_true"),
+    (lambda: celib.categorical_cross_entropy(np.zeros((2, 4, 2)), _P3),
+     "y_true has shape (2, 4, 2) but y_pred has shape (2, 4, 3); they must match exactly"),
+    (lambda: celib.categorical_cross_entropy(_ONEHOT3, _P3, label_smoothing=2),
+     "label_smoothing must be in [0, 1]; got 2"),
+    (lambda: celib.categorical_cross_entropy(_ONEHOT3, _P3, sample_weight=np.ones(2)),
+     "sample_weight must have one weight per example, shape (2, 4); got shape (2,)"),
+    # grad.softmax_cross_entropy_grad: shapes on 3-D input, names
+    (lambda: celib.softmax_cross_entropy_grad(np.zeros((2, 5), int), _Z3, from_logits=True),
+     "labels_or_onehot must have shape (2, 4) (integer labels) or (2, 4, 3) (one-hot or soft"
+     " targets); got (2, 5)"),
+    (lambda: celib.softmax_cross_entropy_grad(np.zeros((2, 4, 1), int), _Z3, from_logits=True),
+     "labels_or_onehot must have shape (2, 4) (integer labels) or (2, 4, 3) (one-hot or soft"
+     " targets); got (2, 4, 1) (squeeze the trailing axis of size 1)"),
+    (lambda: celib.softmax_cross_entropy_grad(np.zeros((2, 4), int), _Z3, from_logits=True,
+                                              label_smoothing=2),
+     "label_smoothing must be in [0, 1]; got 2"),
+    (lambda: celib.softmax_cross_entropy_grad(_ONEHOT3, _Z3, from_logits=True, sample_weight=np.ones(2)),
+     "sample_weight must have one weight per example, shape (2, 4); got shape (2,)"),
+])
+def test_categorical_messages_on_3d_batches(call, message):
+    with pytest.raises((ValueError, TypeError)) as info:
+        call()
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("kind", ["onehot", "labels"])
+def test_gradient_with_the_class_axis_in_the_middle(kind):
+    # grad.softmax_cross_entropy_grad: np.moveaxis(raw, axis, +1) and its condition (a target with
+    # the class axis at 1 must be moved last, labels must not be)
+    rng = np.random.default_rng(7)
+    z = rng.normal(size=(2, 3, 4))  # classes on axis 1
+    labels = rng.integers(0, 3, size=(2, 4))
+    target = np.moveaxis(np.eye(3)[labels], -1, 1) if kind == "onehot" else labels
+    got = celib.softmax_cross_entropy_grad(target, z, from_logits=True, axis=1, reduction="none")
+    last = celib.softmax_cross_entropy_grad(labels, np.moveaxis(z, 1, -1), from_logits=True,
+                                            reduction="none")
+    np.testing.assert_allclose(got, np.moveaxis(last, -1, 1), rtol=1e-14, atol=1e-16)
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean"])
+def test_weighted_categorical_loss_and_gradient_keep_float32(reduction):
+    # categorical_cross_entropy / softmax_cross_entropy_grad: check_class_weight(..., None),
+    # check_sample_weight(..., None), probabilities(..., None): float64 weights or targets would
+    # promote the float32 result
+    y = _ONEHOT3.astype(np.float32)
+    kw = dict(class_weight=[1.0, 2.0, 3.0], sample_weight=np.ones((2, 4)), reduction=reduction)
+    loss = celib.categorical_cross_entropy(y, _P3.astype(np.float32), **kw)
+    grad = celib.softmax_cross_entropy_grad(y, _Z3.astype(np.float32), from_logits=True, **kw)
+    assert np.asarray(loss).dtype == np.float32 and grad.dtype == np.float32
+    labels = _ONEHOT3.argmax(-1)
+    grad_labels = celib.softmax_cross_entropy_grad(labels, _Z3.astype(np.float32), from_logits=True, **kw)
+    assert grad_labels.dtype == np.float32
+    np.testing.assert_allclose(grad_labels, grad, rtol=1e-6, atol=1e-7)
